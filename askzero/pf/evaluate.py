@@ -1,0 +1,270 @@
+"""Packet evaluation exactly as pf.conf(5) describes it.
+
+Rules are walked first to last; the last matching pass or block rule decides unless a
+matching rule is ``quick``; ``match`` rules apply their options and translations without
+deciding; anchors are evaluated in place. What cannot be known from a flow description
+(``probability``, ``user`` without a socket owner) is reported as uncertain, not guessed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+
+from askzero.pf.flow import Flow
+from askzero.pf.host import HostProfile
+from askzero.pf.model import Address, PfConfig, Rule, Ruleset, Source, Table, TableEntry
+from askzero.pf.printer import default_flags, rule_text
+from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, PROTOCOLS
+from askzero.pf.tables import lookup
+
+
+@dataclass(frozen=True)
+class TableHit:
+    table: Table
+    address: str
+    entry: TableEntry | None  # None: the address is in no entry
+
+    @property
+    def member(self) -> bool:
+        return self.entry is not None and not self.entry.negated
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"table": self.table.name, "anchor": self.table.anchor, "address": self.address,
+                               "member": self.member}
+        if self.entry is not None:
+            out["entry"] = ("!" if self.entry.negated else "") + str(self.entry.net)
+            out["file"], out["line"] = self.entry.source.file, self.entry.source.line
+            if self.entry.comment:
+                out["comment"] = self.entry.comment
+        return out
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    rule: Rule
+    ref: str  # the rule number as pflog prints it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"number": self.ref, "action": self.rule.action, "file": self.rule.source.file,
+                "line": self.rule.source.line, "text": rule_text(self.rule), "anchor": self.rule.path}
+
+
+@dataclass
+class Verdict:
+    flow: Flow
+    action: str = "pass"
+    decision: str = "default"  # rule | default | skip
+    rule: RuleMatch | None = None
+    skip_source: Source | None = None
+    trace: list[RuleMatch] = field(default_factory=list)
+    tables: list[TableHit] = field(default_factory=list)
+    translations: list[str] = field(default_factory=list)
+    uncertain: list[str] = field(default_factory=list)
+    final_flow: Flow | None = None
+
+    @property
+    def pflog_ref(self) -> str:
+        return self.rule.ref if self.rule else "def"
+
+    def to_dict(self) -> dict[str, Any]:
+        rule: dict[str, Any] | None = None
+        if self.rule is not None:
+            rule = self.rule.to_dict()
+        elif self.skip_source is not None:
+            rule = {"file": self.skip_source.file, "line": self.skip_source.line, "number": None, "text": "set skip"}
+        return {
+            "flow": str(self.flow), "action": self.action, "decision": self.decision, "rule": rule,
+            "trace": [m.to_dict() for m in self.trace], "tables": [t.to_dict() for t in self.tables],
+            "translations": self.translations, "uncertain": self.uncertain,
+        }
+
+
+class _Stop(Exception):
+    """Raised to end evaluation after a quick rule."""
+
+
+class Evaluator:
+    def __init__(self, config: PfConfig, host: HostProfile) -> None:
+        self.config = config
+        self.host = host
+
+    def evaluate(self, flow: Flow) -> Verdict:
+        verdict = Verdict(flow)
+        for spec, source in self.config.skip:
+            if self.host.on_interface(flow.ifname, spec):
+                verdict.decision, verdict.skip_source = "skip", source
+                return verdict
+        state = {"flow": flow, "last": None}
+        try:
+            self._ruleset(self.config.main, state, verdict, prefix="")
+        except _Stop:
+            pass
+        last: RuleMatch | None = state["last"]  # type: ignore[assignment]
+        verdict.final_flow = state["flow"]  # type: ignore[assignment]
+        if last is not None:
+            verdict.rule, verdict.decision = last, "rule"
+            verdict.action = "block" if last.rule.action == "block" else "pass"
+        return verdict
+
+    def _ruleset(self, ruleset: Ruleset, state: dict, verdict: Verdict, prefix: str) -> bool:
+        """Evaluate one ruleset in place; returns whether any rule in it matched."""
+        matched_any = False
+        for rule in ruleset.rules:
+            flow: Flow = state["flow"]
+            if not self._matches(rule, flow, ruleset, verdict):
+                continue
+            ref = f"{prefix}{rule.number}"
+            if rule.is_anchor:
+                inner = self._anchor(rule, ruleset, state, verdict, ref)
+                matched_any = matched_any or inner
+                if inner and rule.quick:
+                    raise _Stop
+                continue
+            matched_any = True
+            match = RuleMatch(rule, ref)
+            verdict.trace.append(match)
+            if rule.action == "match":
+                self._translate(rule, state, verdict)
+            else:
+                state["last"] = match
+                if rule.translations and rule.action == "pass":
+                    self._translate(rule, state, verdict)
+            if rule.tag:
+                state["flow"] = state["flow"].with_(tags=state["flow"].tags | {rule.tag})
+            if rule.quick:
+                raise _Stop
+        return matched_any
+
+    def _anchor(self, rule: Rule, ruleset: Ruleset, state: dict, verdict: Verdict, ref: str) -> bool:
+        verdict.trace.append(RuleMatch(rule, ref))
+        name = rule.anchor_name or ""
+        if name.endswith("*"):
+            base = ruleset
+            for part in name.rstrip("*").strip("/").split("/"):
+                base = base.children.get(part, Ruleset())
+            children = [base.children[k] for k in sorted(base.children)]
+        else:
+            children = [rule.anchor] if rule.anchor is not None else []
+        matched = False
+        for child in children:
+            matched = self._ruleset(child, state, verdict, prefix=f"{rule.number}.{child.name}.") or matched
+        return matched
+
+    # -- matching -------------------------------------------------------------------------
+
+    def _matches(self, rule: Rule, flow: Flow, ruleset: Ruleset, verdict: Verdict) -> bool:
+        if rule.direction and rule.direction != flow.direction:
+            return False
+        if rule.interface and rule.interface != "any":
+            on = self.host.on_interface(flow.ifname, rule.interface)
+            if on == rule.interface_negated:
+                return False
+        if rule.af and rule.af != flow.af:
+            return False
+        if rule.proto and PROTOCOLS.get(rule.proto, rule.proto) != PROTOCOLS.get(flow.proto, flow.proto):
+            return False
+        if not self._address(rule.src, flow.src, flow, ruleset, verdict):
+            return False
+        if rule.src_port and (flow.sport is None or not rule.src_port.matches(flow.sport)):
+            return False
+        if not self._address(rule.dst, flow.dst, flow, ruleset, verdict):
+            return False
+        if rule.dst_port and (flow.dport is None or not rule.dst_port.matches(flow.dport)):
+            return False
+        flags = default_flags(rule)
+        if flags and flow.proto == "tcp" and not _flags_match(flow.flags, flags):
+            return False
+        if rule.icmp_type and not self._icmp(rule, flow):
+            return False
+        if rule.tagged and ((rule.tagged in flow.tags) == rule.tagged_negated):
+            return False
+        if rule.received_on and not (flow.received_on and self.host.on_interface(flow.received_on, rule.received_on)):
+            return False
+        for what in ("user", "group"):
+            if getattr(rule, what) and getattr(flow, what) is None:
+                verdict.uncertain.append(f"{rule.source}: rule needs the socket's {what}, unknown for this flow")
+                return False
+            if getattr(rule, what) and getattr(rule, what) != getattr(flow, what):
+                return False
+        if rule.probability is not None and rule.probability < 1:
+            verdict.uncertain.append(f"{rule.source}: matches with probability {rule.probability:.0%}; assumed to match")
+        return True
+
+    def _address(self, addr: Address, ip: ipaddress.IPv4Address | ipaddress.IPv6Address, flow: Flow,
+                 ruleset: Ruleset, verdict: Verdict) -> bool:
+        if addr.kind == "any":
+            hit = True
+        elif addr.kind == "net":
+            assert addr.net is not None
+            hit = addr.net.version == ip.version and ip in addr.net
+        elif addr.kind == "table":
+            table = self._table(addr.name, ruleset)
+            if table is None:
+                hit = False
+            else:
+                entry = lookup(table, ip)
+                verdict.tables.append(TableHit(table, str(ip), entry))
+                hit = entry is not None and not entry.negated
+        elif addr.kind == "dynamic":
+            hit = any(ip in _dynamic_net(a, addr.modifier) for a in self._dynamic(addr.name)
+                      if a.version == ip.version)
+        elif addr.kind in ("no-route", "urpf-failed"):
+            verdict.uncertain.append(f"{addr.kind} depends on the routing table, which a host profile does not hold")
+            hit = False
+        else:
+            hit = False
+        return hit != addr.negated
+
+    def _dynamic(self, name: str) -> list:
+        if name == "self":
+            return self.host.self_addresses()
+        return self.host.addresses(name)
+
+    def _table(self, name: str, ruleset: Ruleset) -> Table | None:
+        """Tables are looked up in the rule's anchor, then towards the main ruleset."""
+        rs: Ruleset | None = ruleset
+        while rs is not None:
+            if name in rs.tables:
+                return rs.tables[name]
+            rs = rs.parent
+        return None
+
+    def _icmp(self, rule: Rule, flow: Flow) -> bool:
+        table = ICMP6_TYPES if flow.af == "inet6" else ICMP_TYPES
+        want = int(rule.icmp_type) if rule.icmp_type.isdigit() else table.get(rule.icmp_type)  # type: ignore[union-attr]
+        if flow.icmp_type != want:
+            return False
+        return rule.icmp_code is None or str(flow.icmp_code) == rule.icmp_code
+
+    def _translate(self, rule: Rule, state: dict, verdict: Verdict) -> None:
+        flow: Flow = state["flow"]
+        for tr in rule.translations:
+            targets = [tr.address.net.network_address] if tr.address.net is not None else \
+                [a.ip for a in self._dynamic(tr.address.name) if a.version == flow.src.version][:1]
+            if not targets:
+                verdict.uncertain.append(f"{rule.source}: {tr.kind} target has no address on this host")
+                continue
+            target = targets[0]
+            port = tr.port.low if tr.port is not None else None
+            if tr.kind == "nat-to":
+                flow = flow.with_(src=target)
+                verdict.translations.append(f"nat-to: source {state['flow'].src} becomes {target} ({rule.source})")
+            elif tr.kind in ("rdr-to", "binat-to"):
+                flow = flow.with_(dst=target, dport=port if port is not None else flow.dport)
+                shown = f"{target}" + (f" port {port}" if port is not None else "")
+                verdict.translations.append(f"{tr.kind}: destination {state['flow'].dst} becomes {shown} ({rule.source})")
+        state["flow"] = flow
+
+
+def _flags_match(packet: str, spec: tuple[str, str]) -> bool:
+    want, mask = set(spec[0]), set(spec[1] or "FSRPAUEW")
+    have = set(packet)
+    return (have & mask) == want
+
+
+def _dynamic_net(addr: ipaddress.IPv4Interface | ipaddress.IPv6Interface, modifier: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    if modifier == "network":
+        return addr.network
+    return ipaddress.ip_network(addr.ip)

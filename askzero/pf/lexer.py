@@ -1,0 +1,159 @@
+"""Tokens of pf.conf, with macro expansion done as pfctl does it: in the lexer.
+
+``$name`` outside quotes is replaced by the macro's value, which is lexed again in place
+(so ``ports = "{ 22 80 }"`` then ``port $ports`` yields a list). Quoted strings are never
+expanded. A backslash before a newline joins lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+MAX_LINE = 65536
+MAX_MACRO_DEPTH = 32
+PUNCT_PAIRS = ("<=", ">=", "!=", "<>", "><")
+PUNCT = set("{}(),!=<>")
+WORD_STOP = set(" \t\r\n#\"'") | PUNCT
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # word | string | punct | nl | eof
+    value: str
+    line: int
+
+    def __str__(self) -> str:
+        return self.value if self.kind != "nl" else "newline"
+
+
+class LexError(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def _scan(text: str, line: int, allow_newlines: bool = True) -> Iterator[Token]:
+    """Raw tokens of ``text`` starting at ``line``; macros are left as ``$name`` words."""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\" and text.startswith("\n", i + 1):
+            i += 2
+            line += 1
+            continue
+        if c == "\n":
+            yield Token("nl", "\n", line)
+            line += 1
+            i += 1
+            continue
+        if c in " \t\r":
+            i += 1
+            continue
+        if c == "#":
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        if c in "\"'":
+            end = i + 1
+            buf = []
+            while end < n and text[end] != c:
+                if text[end] == "\n":
+                    raise LexError(line, "unterminated quoted string")
+                if text[end] == "\\" and end + 1 < n and text[end + 1] in (c, "\\"):
+                    end += 1
+                buf.append(text[end])
+                end += 1
+            if end >= n:
+                raise LexError(line, "unterminated quoted string")
+            yield Token("string", "".join(buf), line)
+            i = end + 1
+            continue
+        if text.startswith(PUNCT_PAIRS, i):
+            yield Token("punct", text[i : i + 2], line)
+            i += 2
+            continue
+        if c in PUNCT:
+            yield Token("punct", c, line)
+            i += 1
+            continue
+        start = i
+        while i < n and text[i] not in WORD_STOP:
+            if text[i] == "\\" and text.startswith("\n", i + 1):
+                break
+            i += 1
+        yield Token("word", text[start:i], line)
+
+
+class Lexer:
+    """A token stream with one-token look-ahead that expands macros lazily.
+
+    Macros are looked up at the moment a token is read, so a definition on one line is
+    visible on the following lines, as in pfctl.
+    """
+
+    def __init__(self, text: str, macros: dict[str, str]) -> None:
+        for number, raw in enumerate(text.split("\n"), 1):
+            if len(raw) > MAX_LINE:
+                raise LexError(number, "line too long")
+        self._raw = _scan(text, 1)
+        self._macros = macros
+        self._pending: list[Token] = []
+
+    def _expand(self, tok: Token, depth: int = 0) -> list[Token]:
+        if tok.kind != "word" or "$" not in tok.value:
+            return [tok]
+        if depth > MAX_MACRO_DEPTH:
+            raise LexError(tok.line, "macro expansion too deep")
+        prefix, _, rest = tok.value.partition("$")
+        name_end = 0
+        while name_end < len(rest) and (rest[name_end].isalnum() or rest[name_end] == "_"):
+            name_end += 1
+        name, suffix = rest[:name_end], rest[name_end:]
+        if name not in self._macros:
+            raise LexError(tok.line, f"macro '{name}' not defined")
+        text = prefix + self._macros[name] + suffix
+        out: list[Token] = []
+        for sub in _scan(text.replace("\n", " "), tok.line):
+            out.extend(self._expand(sub, depth + 1))
+        return out
+
+    def _fill(self) -> None:
+        while not self._pending:
+            tok = next(self._raw, None)
+            if tok is None:
+                self._pending.append(Token("eof", "", -1))
+                return
+            self._pending.extend(self._expand(tok))
+
+    def peek(self) -> Token:
+        self._fill()
+        return self._pending[0]
+
+    def next(self) -> Token:
+        self._fill()
+        return self._pending.pop(0)
+
+    def next_raw(self) -> Token:
+        """The next token without macro expansion (for the value side of a definition)."""
+        if self._pending:
+            return self._pending.pop(0)
+        tok = next(self._raw, None)
+        return tok if tok is not None else Token("eof", "", -1)
+
+    def skip_to_eol(self) -> None:
+        """Discard the rest of a statement after an error, so parsing can go on."""
+        depth = 0
+        while True:
+            tok = self.peek()
+            if tok.kind == "eof":
+                return
+            if tok.kind == "nl" and depth <= 0:
+                self.next()
+                return
+            self.next_raw()
+            if tok.value == "{":
+                depth += 1
+            elif tok.value == "}":
+                depth -= 1

@@ -1,0 +1,181 @@
+"""The typed model of an expanded pf ruleset.
+
+Every rule remembers where it came from (file, line, anchor path) so that any verdict,
+pflog record or lint finding can cite the exact source line.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Union
+
+IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a statement was written: file as cited, line, and the macros it used."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Address:
+    """One address term of a from/to clause, before or after negation.
+
+    ``kind`` is one of: any, net, table, dynamic (``(if)``), iface (static interface
+    addresses), self, no-route, urpf-failed. ``modifier`` holds ``network``,
+    ``broadcast``, ``peer`` or ``0`` for interface forms.
+    """
+
+    kind: str
+    net: IPNetwork | None = None
+    name: str = ""
+    modifier: str = ""
+    negated: bool = False
+
+    @property
+    def af(self) -> str | None:
+        if self.net is None:
+            return None
+        return "inet" if self.net.version == 4 else "inet6"
+
+
+ANY = Address("any")
+
+
+@dataclass(frozen=True)
+class PortRange:
+    """A port comparison: ``op`` is one of = != < <= > >= : >< <>."""
+
+    op: str
+    low: int
+    high: int | None = None
+
+    def matches(self, port: int) -> bool:
+        lo, hi = self.low, self.high
+        if self.op == "=":
+            return port == lo
+        if self.op == "!=":
+            return port != lo
+        if self.op == "<":
+            return port < lo
+        if self.op == "<=":
+            return port <= lo
+        if self.op == ">":
+            return port > lo
+        if self.op == ">=":
+            return port >= lo
+        assert hi is not None
+        if self.op == ":":
+            return lo <= port <= hi
+        if self.op == "><":
+            return lo < port < hi
+        if self.op == "<>":
+            return port < lo or port > hi
+        raise ValueError(self.op)
+
+
+@dataclass(frozen=True)
+class Translation:
+    """nat-to, rdr-to, binat-to or af-to: where the packet is rewritten to."""
+
+    kind: str
+    address: Address
+    port: PortRange | None = None
+    options: tuple[str, ...] = ()
+
+
+@dataclass
+class Rule:
+    """One rule of a loaded ruleset, after list and macro expansion."""
+
+    action: str  # pass | block | match | anchor
+    source: Source
+    direction: str | None = None  # in | out | None for both
+    quick: bool = False
+    log: bool = False
+    log_options: tuple[str, ...] = ()
+    block_mode: str = ""  # drop | return | return-rst | return-icmp ... ("" = policy)
+    interface: str | None = None
+    interface_negated: bool = False
+    af: str | None = None
+    proto: str | None = None
+    src: Address = ANY
+    src_port: PortRange | None = None
+    dst: Address = ANY
+    dst_port: PortRange | None = None
+    flags: tuple[str, str] | None = None  # (set, mask), e.g. ("S", "SA")
+    icmp_type: str | None = None
+    icmp_code: str | None = None
+    state: str | None = None  # keep | modulate | synproxy | no
+    tag: str | None = None
+    tagged: str | None = None
+    tagged_negated: bool = False
+    received_on: str | None = None
+    probability: float | None = None
+    user: str | None = None
+    group: str | None = None
+    label: str | None = None
+    translations: tuple[Translation, ...] = ()
+    scrub: tuple[str, ...] = ()
+    other: tuple[str, ...] = ()  # options kept for printing that do not change matching
+    # anchors
+    anchor_name: str | None = None
+    anchor: Ruleset | None = None
+    number: int = -1
+    path: str = ""  # anchor path of the ruleset holding this rule ("" = main)
+
+    @property
+    def is_anchor(self) -> bool:
+        return self.action == "anchor"
+
+
+@dataclass
+class TableEntry:
+    net: IPNetwork
+    negated: bool
+    source: Source
+    comment: str = ""
+
+
+@dataclass
+class Table:
+    name: str
+    source: Source
+    flags: tuple[str, ...] = ()
+    entries: list[TableEntry] = field(default_factory=list)
+    files: tuple[str, ...] = ()
+    anchor: str = ""
+
+
+@dataclass
+class Ruleset:
+    """The rules and tables of one anchor (the main ruleset has path "")."""
+
+    path: str = ""
+    rules: list[Rule] = field(default_factory=list)
+    tables: dict[str, Table] = field(default_factory=dict)
+    parent: Ruleset | None = None
+    children: dict[str, Ruleset] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+@dataclass
+class PfConfig:
+    """A parsed pf.conf: the main ruleset, options, macros and the files it read."""
+
+    main: Ruleset
+    options: dict[str, object] = field(default_factory=dict)
+    skip: list[tuple[str, Source]] = field(default_factory=list)
+    macros: dict[str, str] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    block_policy: str = "drop"

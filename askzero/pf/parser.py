@@ -1,0 +1,457 @@
+"""pf.conf parser: statements into a typed, expanded ruleset with source positions.
+
+Errors are collected over the whole file, one per statement, with pfctl's wording, and
+raised together as one ``ConfigError``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from askzero.errors import ConfigError, ParseIssue
+from askzero.pf.host import HostProfile
+from askzero.pf.lexer import Lexer, LexError
+from askzero.pf.model import ANY, Address, PfConfig, Rule, Ruleset, Source, Table, Translation
+from askzero.pf.tables import TableSyntaxError, parse_entry, read_table_file
+from askzero.pf.terms import (
+    HostParser,
+    SyntaxProblem,
+    accept,
+    expect,
+    parse_interfaces,
+    parse_list,
+    parse_ports,
+    parse_protocols,
+    word,
+)
+
+MAX_INCLUDE_DEPTH = 16
+KEYWORDS = {"pass", "block", "match", "anchor", "antispoof", "table", "set", "include", "load", "queue"}
+TRANSLATIONS = ("nat-to", "rdr-to", "binat-to", "af-to", "route-to", "reply-to", "dup-to")
+POOL_OPTIONS = ("bitmask", "random", "source-hash", "round-robin", "least-states", "static-port", "sticky-address")
+# A resolver maps a path written in pf.conf to (path on disk, name to cite).
+Resolver = Callable[[str], tuple[Path, str]]
+
+
+class PfParser:
+    def __init__(self, host: HostProfile, resolve: Resolver, macros: dict[str, str] | None = None) -> None:
+        self.host = host
+        self.resolve = resolve
+        self.hosts = HostParser(host)
+        self.config = PfConfig(main=Ruleset(), macros=dict(macros or {}))
+        self.issues: list[ParseIssue] = []
+
+    # -- files and statements -------------------------------------------------------
+
+    def parse_file(self, path: str, ruleset: Ruleset | None = None, depth: int = 0) -> None:
+        real, display = self.resolve(path)
+        try:
+            text = real.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            self.issues.append(ParseIssue(display, 0, f"cannot open {path}: {exc.strerror}"))
+            return
+        self.config.files.append(display)
+        self.parse_text(text, display, ruleset or self.config.main, depth)
+
+    def parse_text(self, text: str, display: str, ruleset: Ruleset, depth: int = 0) -> None:
+        try:
+            lex = Lexer(text, self.config.macros)
+        except LexError as exc:
+            self.issues.append(ParseIssue(display, exc.line, exc.message))
+            return
+        self._statements(lex, display, ruleset, depth, closing=False)
+
+    def _statements(self, lex: Lexer, display: str, ruleset: Ruleset, depth: int, closing: bool) -> None:
+        while True:
+            try:
+                tok = lex.peek()
+                if tok.kind == "eof":
+                    if closing:
+                        raise SyntaxProblem(self._last_line(lex))
+                    return
+                if tok.kind == "nl":
+                    lex.next()
+                    continue
+                if closing and tok.value == "}" and tok.kind == "punct":
+                    lex.next()
+                    return
+                self._statement(lex, display, ruleset, depth)
+            except (SyntaxProblem, LexError) as exc:
+                self.issues.append(ParseIssue(display, exc.line, exc.message))
+                try:
+                    lex.skip_to_eol()
+                except LexError:
+                    return
+
+    @staticmethod
+    def _last_line(lex: Lexer) -> int:
+        return max(lex.peek().line, 1)
+
+    def _statement(self, lex: Lexer, display: str, ruleset: Ruleset, depth: int) -> None:
+        tok = lex.next_raw() if lex.peek().kind == "word" else lex.next()
+        src = Source(display, tok.line)
+        nxt = lex.peek()
+        if tok.kind == "word" and tok.value not in KEYWORDS and nxt.value == "=" and nxt.kind == "punct":
+            lex.next()
+            self._macro(lex, tok.value)
+            return
+        if tok.kind == "word" and "$" in tok.value:
+            raise SyntaxProblem(tok.line)
+        keyword = tok.value
+        if keyword in ("pass", "block", "match"):
+            ruleset.rules.extend(self._rule(lex, keyword, src, ruleset))
+        elif keyword == "anchor":
+            ruleset.rules.extend(self._anchor(lex, src, ruleset, depth))
+        elif keyword == "antispoof":
+            ruleset.rules.extend(self._antispoof(lex, src, ruleset))
+        elif keyword == "table":
+            self._table(lex, src, ruleset)
+        elif keyword == "set":
+            self._set(lex, src)
+        elif keyword == "include":
+            self._end(lex, self._include(lex, src, ruleset, depth))
+        elif keyword == "load":
+            self._load_anchor(lex, src, ruleset, depth)
+        else:
+            raise SyntaxProblem(tok.line)
+
+    def _end(self, lex: Lexer, _: object = None) -> None:
+        tok = lex.peek()
+        if tok.kind not in ("nl", "eof") and not (tok.kind == "punct" and tok.value == "}"):
+            raise SyntaxProblem(tok.line)
+
+    def _macro(self, lex: Lexer, name: str) -> None:
+        parts = []
+        while lex.peek().kind in ("string", "word"):
+            parts.append(lex.next().value)
+        if not parts:
+            raise SyntaxProblem(lex.peek().line)
+        self._end(lex)
+        self.config.macros.setdefault(name, " ".join(parts))
+
+    def _include(self, lex: Lexer, src: Source, ruleset: Ruleset, depth: int) -> None:
+        path = word(lex).value
+        if depth >= MAX_INCLUDE_DEPTH:
+            raise SyntaxProblem(src.line, "include depth limit reached")
+        self.parse_file(path, ruleset, depth + 1)
+
+    def _set(self, lex: Lexer, src: Source) -> None:
+        option = word(lex).value
+        if option == "skip":
+            expect(lex, "on")
+            for name, _ in parse_interfaces(lex):
+                self.config.skip.append((name, src))
+        elif option == "block-policy":
+            self.config.block_policy = word(lex).value
+            if self.config.block_policy not in ("drop", "return"):
+                raise SyntaxProblem(src.line)
+        else:
+            values = []
+            while lex.peek().kind not in ("nl", "eof"):
+                values.append(lex.next().value)
+            self.config.options[option] = " ".join(values)
+        self._end(lex)
+
+    # -- tables -----------------------------------------------------------------------
+
+    def _table(self, lex: Lexer, src: Source, ruleset: Ruleset) -> None:
+        expect(lex, "<")
+        name = word(lex).value
+        expect(lex, ">")
+        table = Table(name, src, anchor=ruleset.path)
+        flags, files = [], []
+        while True:
+            tok = lex.peek()
+            if tok.value in ("persist", "const", "counters") and tok.kind == "word":
+                flags.append(lex.next().value)
+            elif tok.value == "file" and tok.kind == "word":
+                lex.next()
+                files.append(self._table_file(word(lex).value, table))
+            elif tok.value == "{" and tok.kind == "punct":
+                table.entries.extend(self._inline_entries(lex, src))
+            else:
+                break
+        self._end(lex)
+        table.flags, table.files = tuple(flags), tuple(files)
+        if name in ruleset.tables:
+            raise SyntaxProblem(src.line, f"table <{name}> redefined")
+        ruleset.tables[name] = table
+
+    def _inline_entries(self, lex: Lexer, src: Source) -> list:
+        from askzero.pf.model import TableEntry
+
+        def one(lx: Lexer) -> list[str]:
+            negated = accept(lx, "!") is not None
+            return [("!" if negated else "") + word(lx).value]
+
+        entries = []
+        for text in parse_list(lex, one):
+            try:
+                net, negated = parse_entry(text)
+                entries.append(TableEntry(net, negated, src))
+            except ValueError:
+                nets = self.hosts.parse(Lexer(text.lstrip("!"), {}))
+                entries.extend(TableEntry(a.net, text.startswith("!"), src) for a in nets if a.net)
+        return entries
+
+    def _table_file(self, path: str, table: Table) -> str:
+        real, display = self.resolve(path)
+        try:
+            text = real.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            raise SyntaxProblem(table.source.line, f"cannot load \"{path}\": No such file or directory") from None
+        try:
+            table.entries.extend(read_table_file(text, display))
+        except TableSyntaxError as exc:
+            self.issues.append(ParseIssue(display, exc.line, exc.message))
+        return display
+
+    # -- rules ------------------------------------------------------------------------
+
+    def _rule(self, lex: Lexer, action: str, src: Source, ruleset: Ruleset) -> list[Rule]:
+        base = Rule(action=action, source=src, path=ruleset.path)
+        if action == "block":
+            mode = accept(lex, "drop", "return", "return-rst", "return-icmp", "return-icmp6")
+            base.block_mode = mode.value if mode else ""
+        interfaces, protos, srcs, sports, dsts, dports = self._criteria(lex, base)
+        icmp_types = self._options(lex, base)
+        self._end(lex)
+        return self._expand(base, interfaces, protos, srcs, sports, dsts, dports, icmp_types)
+
+    def _criteria(self, lex: Lexer, rule: Rule) -> tuple:
+        direction = accept(lex, "in", "out")
+        rule.direction = direction.value if direction else None
+        for _ in range(2):  # pfctl takes "log quick" and "quick log"
+            if not rule.log and accept(lex, "log"):
+                rule.log = True
+                if accept(lex, "("):
+                    rule.log_options = tuple(self._until_paren(lex))
+            elif not rule.quick and accept(lex, "quick"):
+                rule.quick = True
+        interfaces: list[tuple[str | None, bool]] = [(None, False)]
+        if accept(lex, "on"):
+            interfaces = parse_interfaces(lex)  # type: ignore[assignment]
+        af = accept(lex, "inet", "inet6")
+        rule.af = af.value if af else None
+        protos: list[str | None] = [None]
+        if accept(lex, "proto"):
+            protos = parse_protocols(lex)  # type: ignore[assignment]
+        srcs, sports, dsts, dports = [ANY], [None], [ANY], [None]
+        if accept(lex, "all") is None:
+            if accept(lex, "from"):
+                srcs = self.hosts.parse(lex)
+                if accept(lex, "port"):
+                    sports = parse_ports(lex)
+            if accept(lex, "to"):
+                dsts = self.hosts.parse(lex)
+                if accept(lex, "port"):
+                    dports = parse_ports(lex)
+        return interfaces, protos, srcs, sports, dsts, dports
+
+    @staticmethod
+    def _icmp_item(lex: Lexer) -> list[tuple[str, str | None]]:
+        name = word(lex).value
+        code = word(lex).value if accept(lex, "code") else None
+        return [(name, code)]
+
+    def _options(self, lex: Lexer, rule: Rule) -> list[tuple[str | None, str | None]]:
+        """Options after the addresses; returns the icmp-type list, which expands like hosts."""
+        icmp_types: list[tuple[str | None, str | None]] = [(None, None)]
+        other: list[str] = []
+        translations: list[Translation] = []
+        while True:
+            tok = lex.peek()
+            if tok.kind in ("nl", "eof") or (tok.kind == "punct" and tok.value in ("{", "}")):
+                break
+            lex.next()
+            key = tok.value
+            if key == "flags":
+                value = word(lex).value
+                rule.flags = None if value == "any" else tuple(value.split("/", 1) + [""])[:2]  # type: ignore[assignment]
+                if value == "any":
+                    other.append("flags any")
+            elif key in ("icmp-type", "icmp6-type"):
+                icmp_types = parse_list(lex, self._icmp_item)
+            elif key in ("keep", "modulate", "synproxy"):
+                expect(lex, "state")
+                rule.state = key
+                self._skip_parens(lex)
+            elif key == "no":
+                expect(lex, "state")
+                rule.state = "no"
+            elif key in ("tag", "label", "rtable", "queue", "max-pkt-rate", "tos", "prio"):
+                value = word(lex).value
+                if key == "tag":
+                    rule.tag = value
+                elif key == "label":
+                    rule.label = value
+                else:
+                    other.append(f"{key} {value}")
+            elif key == "tagged":
+                rule.tagged = word(lex).value
+            elif key == "!" and accept(lex, "tagged"):
+                rule.tagged, rule.tagged_negated = word(lex).value, True
+            elif key == "received-on":
+                rule.received_on = word(lex).value
+            elif key == "probability":
+                rule.probability = float(word(lex).value.rstrip("%")) / 100
+            elif key in ("user", "group"):
+                setattr(rule, key, word(lex).value)
+            elif key == "scrub":
+                rule.scrub = tuple(self._paren_words(lex))
+            elif key in TRANSLATIONS:
+                translations.append(self._translation(lex, key))
+            elif key in ("allow-opts", "once", "fragment", "divert-reply"):
+                other.append(key)
+            elif key == "set":
+                other.append(f"set {word(lex).value} {word(lex).value}")
+            else:
+                raise SyntaxProblem(tok.line)
+        rule.translations = tuple(translations)
+        rule.other = tuple(other)
+        return icmp_types
+
+    def _translation(self, lex: Lexer, kind: str) -> Translation:
+        if kind == "af-to":
+            word(lex)
+            expect(lex, "from")
+        addresses = self.hosts.parse(lex)
+        port = None
+        if accept(lex, "port"):
+            port = parse_ports(lex)[0]
+        options = []
+        while lex.peek().value in POOL_OPTIONS:
+            options.append(lex.next().value)
+        return Translation(kind, addresses[0], port, tuple(options))
+
+    def _paren_words(self, lex: Lexer) -> list[str]:
+        expect(lex, "(")
+        return self._until_paren(lex)
+
+    @staticmethod
+    def _until_paren(lex: Lexer) -> list[str]:
+        words = []
+        while not accept(lex, ")"):
+            tok = lex.next()
+            if tok.kind in ("nl", "eof"):
+                raise SyntaxProblem(tok.line)
+            if tok.value != ",":
+                words.append(tok.value)
+        return words
+
+    def _skip_parens(self, lex: Lexer) -> None:
+        if lex.peek().value == "(":
+            self._paren_words(lex)
+
+    @staticmethod
+    def _expand(base: Rule, interfaces: list, protos: list, srcs: list, sports: list, dsts: list, dports: list,
+                icmp_types: list | None = None) -> list[Rule]:
+        """pfctl's expand_rule: every combination, dropping address-family conflicts."""
+        rules = []
+        combos = itertools.product(interfaces, protos, icmp_types or [(None, None)], srcs, sports, dsts, dports)
+        for (ifname, ifneg), proto, (icmp_type, icmp_code), src, sport, dst, dport in combos:
+            af = base.af
+            conflict = False
+            for addr in (src, dst):
+                if addr.af is not None:
+                    if af is None:
+                        af = addr.af
+                    elif af != addr.af:
+                        conflict = True
+            if conflict:
+                continue
+            rules.append(replace(base, interface=ifname, interface_negated=ifneg, proto=proto, af=af,
+                                 src=src, src_port=sport, dst=dst, dst_port=dport,
+                                 icmp_type=icmp_type, icmp_code=icmp_code))
+        return rules
+
+    # -- antispoof and anchors --------------------------------------------------------------
+
+    def _antispoof(self, lex: Lexer, src: Source, ruleset: Ruleset) -> list[Rule]:
+        rule = Rule(action="block", source=src, path=ruleset.path, direction="in", block_mode="drop")
+        if accept(lex, "log"):
+            rule.log = True
+        rule.quick = accept(lex, "quick") is not None
+        expect(lex, "for")
+        interfaces = parse_interfaces(lex)
+        af = accept(lex, "inet", "inet6")
+        self._options(lex, rule)
+        self._end(lex)
+        rules = []
+        for ifname, _ in interfaces:
+            for iface in self.host.members(ifname):
+                for addr in iface.addresses:
+                    family = "inet" if addr.version == 4 else "inet6"
+                    if (af and af.value != family) or (addr.version == 6 and addr.ip.is_link_local):
+                        continue
+                    rules.append(replace(rule, interface=ifname, interface_negated=True, af=family,
+                                         src=Address("net", addr.network)))
+                    if iface.driver != "lo":
+                        host_net = Address("net", addr.network.__class__(addr.ip))
+                        rules.append(replace(rule, af=family, src=host_net))
+        return rules
+
+    def _anchor(self, lex: Lexer, src: Source, ruleset: Ruleset, depth: int) -> list[Rule]:
+        name = ""
+        if lex.peek().kind == "string" or (lex.peek().kind == "word" and lex.peek().value not in ("in", "out", "on", "inet", "inet6", "proto", "from", "to", "all", "quick", "log")):
+            name = lex.next().value
+        base = Rule(action="anchor", source=src, path=ruleset.path, anchor_name=name)
+        criteria = self._criteria(lex, base)
+        icmp_types = self._options(lex, base)
+        if accept(lex, "{"):
+            if name.endswith("*"):
+                raise SyntaxProblem(src.line, "inline anchors cannot be wildcards")
+            child = self._child(ruleset, name or f"_{len(ruleset.children) + 1}")
+            self._statements(lex, src.file, child, depth, closing=True)
+            base.anchor = child
+        elif not name:
+            raise SyntaxProblem(src.line, "anchors without a name must be inline")
+        else:
+            base.anchor = self._child(ruleset, name.rstrip("/*").rstrip("/")) if not name.endswith("*") else None
+        self._end(lex)
+        rules = self._expand(base, *criteria, icmp_types)
+        return rules
+
+    @staticmethod
+    def _child(parent: Ruleset, name: str) -> Ruleset:
+        if name in parent.children:
+            return parent.children[name]
+        path = f"{parent.path}/{name}" if parent.path else name
+        child = Ruleset(path=path, parent=parent)
+        parent.children[name] = child
+        return child
+
+    def _load_anchor(self, lex: Lexer, src: Source, ruleset: Ruleset, depth: int) -> None:
+        expect(lex, "anchor")
+        name = word(lex).value
+        expect(lex, "from")
+        path = word(lex).value
+        self._end(lex)
+        target = ruleset
+        for part in name.split("/"):
+            target = self._child(target, part)
+        self.parse_file(path, target, depth + 1)
+
+
+def number_rules(ruleset: Ruleset) -> None:
+    """Give every rule its kernel number (@N), restarting at 0 in each anchor."""
+    for number, rule in enumerate(ruleset.rules):
+        rule.number = number
+        if rule.anchor is not None and rule.anchor.parent is ruleset:
+            number_rules(rule.anchor)
+    for child in ruleset.children.values():
+        if child.rules and child.rules[0].number < 0:
+            number_rules(child)
+
+
+def parse_pf(path: str, host: HostProfile, resolve: Resolver, macros: dict[str, str] | None = None) -> PfConfig:
+    """Parse a pf.conf and everything it includes; raise ConfigError with every error found."""
+    parser = PfParser(host, resolve, macros)
+    parser.parse_file(path)
+    if parser.issues:
+        raise ConfigError(parser.issues)
+    number_rules(parser.config.main)
+    return parser.config

@@ -1,0 +1,169 @@
+"""Parsing of the terms inside a rule: hosts, ports, interfaces, protocols.
+
+Each function takes the token stream positioned at the term and returns a list, since any
+term may be a ``{ ... }`` list that pfctl expands into several rules.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from typing import TypeVar
+
+from askzero.pf.host import HostProfile
+from askzero.pf.lexer import Lexer, Token
+from askzero.pf.model import Address, PortRange
+from askzero.pf.services import PROTOCOLS, port_number
+
+T = TypeVar("T")
+IF_MODIFIERS = ("network", "broadcast", "peer", "0")
+
+
+class SyntaxProblem(Exception):
+    """A parse error at a line, reported by the parser with pfctl's wording."""
+
+    def __init__(self, line: int, message: str = "syntax error") -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def expect(lex: Lexer, value: str) -> Token:
+    tok = lex.next()
+    if tok.value != value or tok.kind not in ("punct", "word"):
+        raise SyntaxProblem(tok.line)
+    return tok
+
+
+def accept(lex: Lexer, *values: str) -> Token | None:
+    tok = lex.peek()
+    if tok.kind in ("word", "punct") and tok.value in values:
+        return lex.next()
+    return None
+
+
+def parse_list(lex: Lexer, item: Callable[[Lexer], list[T]]) -> list[T]:
+    """``item`` or ``{ item [,] item ... }`` (newlines allowed inside braces)."""
+    if accept(lex, "{") is None:
+        return item(lex)
+    out: list[T] = []
+    while True:
+        tok = lex.peek()
+        if tok.kind == "nl" or (tok.kind == "punct" and tok.value == ","):
+            lex.next()
+            continue
+        if tok.kind == "punct" and tok.value == "}":
+            lex.next()
+            break
+        if tok.kind == "eof":
+            raise SyntaxProblem(tok.line)
+        out.extend(item(lex))
+    if not out:
+        raise SyntaxProblem(lex.peek().line)
+    return out
+
+
+def word(lex: Lexer) -> Token:
+    tok = lex.next()
+    if tok.kind not in ("word", "string"):
+        raise SyntaxProblem(tok.line)
+    return tok
+
+
+def parse_interfaces(lex: Lexer) -> list[tuple[str, bool]]:
+    def one(lx: Lexer) -> list[tuple[str, bool]]:
+        negated = accept(lx, "!") is not None
+        return [(word(lx).value, negated)]
+
+    return parse_list(lex, one)
+
+
+def parse_protocols(lex: Lexer) -> list[str]:
+    def one(lx: Lexer) -> list[str]:
+        tok = word(lx)
+        name = tok.value
+        if name.isdigit():
+            return [name]
+        if name not in PROTOCOLS:
+            raise SyntaxProblem(tok.line, f"unknown protocol {name}")
+        return [name]
+
+    return parse_list(lex, one)
+
+
+class HostParser:
+    """Parses host terms, expanding static interface names and ``self`` via the host profile."""
+
+    def __init__(self, host: HostProfile) -> None:
+        self.host = host
+
+    def parse(self, lex: Lexer) -> list[Address]:
+        return parse_list(lex, self._one)
+
+    def _one(self, lex: Lexer) -> list[Address]:
+        negated = accept(lex, "!") is not None
+        tok = lex.peek()
+        if tok.value == "<" and tok.kind == "punct":
+            lex.next()
+            name = word(lex).value
+            expect(lex, ">")
+            return [Address("table", name=name, negated=negated)]
+        if tok.value == "(" and tok.kind == "punct":
+            lex.next()
+            name = word(lex).value
+            expect(lex, ")")
+            ifname, _, modifier = name.partition(":")
+            if modifier and modifier not in IF_MODIFIERS:
+                raise SyntaxProblem(tok.line, f"invalid interface modifier {modifier}")
+            return [Address("dynamic", name=ifname, modifier=modifier, negated=negated)]
+        text = word(lex).value
+        if text in ("any", "no-route", "urpf-failed"):
+            return [Address(text, negated=negated)]
+        if text == "self":
+            return [Address("net", _host_net(a), name="self", negated=negated) for a in self.host.self_addresses()]
+        try:
+            net = ipaddress.ip_network(text, strict=False)
+            return [Address("net", net, negated=negated)]
+        except ValueError:
+            pass
+        ifname, _, modifier = text.partition(":")
+        if self.host.is_known(ifname) and (not modifier or modifier in IF_MODIFIERS):
+            nets = []
+            for addr in self.host.addresses(ifname):
+                if modifier == "network":
+                    nets.append(addr.network)
+                else:
+                    nets.append(_host_net(addr))
+            if not nets:
+                raise SyntaxProblem(tok.line, f"no IP address found for {text}")
+            return [Address("net", n, name=text, negated=negated) for n in nets]
+        raise SyntaxProblem(tok.line, f"no IP address found for {text}")
+
+
+def _host_net(addr: ipaddress.IPv4Interface | ipaddress.IPv6Interface) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(addr.ip)
+
+
+def parse_ports(lex: Lexer, proto_hint: str | None = None) -> list[PortRange]:
+    def number(tok: Token) -> int:
+        value = port_number(tok.value, proto_hint)
+        if value is None:
+            raise SyntaxProblem(tok.line, f"illegal port value {tok.value}")
+        return value
+
+    def one(lx: Lexer) -> list[PortRange]:
+        tok = lx.peek()
+        if tok.kind == "punct" and tok.value in ("=", "!=", "<", "<=", ">", ">="):
+            lx.next()
+            return [PortRange(tok.value, number(word(lx)))]
+        first = word(lx)
+        if ":" in first.value:
+            lo, _, hi = first.value.partition(":")
+            return [PortRange(":", number(Token("word", lo, first.line)), number(Token("word", hi, first.line)))]
+        low = number(first)
+        op = accept(lx, "><", "<>", ":")
+        if op is not None:
+            return [PortRange(op.value, low, number(word(lx)))]
+        return [PortRange("=", low)]
+
+    return parse_list(lex, one)
