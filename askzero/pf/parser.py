@@ -242,11 +242,13 @@ class PfParser:
         srcs, sports, dsts, dports = [ANY], [None], [ANY], [None]
         if accept(lex, "all") is None:
             if accept(lex, "from"):
-                srcs = self.hosts.parse(lex)
+                if lex.peek().value != "port":
+                    srcs = self.hosts.parse(lex)
                 if accept(lex, "port"):
                     sports = parse_ports(lex)
             if accept(lex, "to"):
-                dsts = self.hosts.parse(lex)
+                if lex.peek().value != "port":
+                    dsts = self.hosts.parse(lex)
                 if accept(lex, "port"):
                     dports = parse_ports(lex)
         return interfaces, protos, srcs, sports, dsts, dports

@@ -1,0 +1,121 @@
+"""Answering a question: route, run tools, compose, let the model phrase, guard.
+
+``ask`` yields the answer as it is produced (sentences pass the guard one by one), then
+returns the complete ``Answer`` for ``--json`` and for the history.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+from askzero.assistant import composer, guard, prompts
+from askzero.assistant.context import SiteContext
+from askzero.assistant.router import Route, route
+from askzero.assistant.tools import TOOLS
+from askzero.evidence import Evidence
+
+MAX_TOKENS = 160
+
+
+@dataclass
+class Answer:
+    question: str
+    site: str
+    route: Route
+    summary: str = ""
+    evidence: list[Evidence] = field(default_factory=list)
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    model: str | None = None
+    phrased_by: str = "composer"
+    guard: list[guard.GuardResult] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        block = composer.evidence_block(self.evidence)
+        return f"{self.summary}\n\n{block}" if block else self.summary
+
+    def citations(self) -> list[dict[str, Any]]:
+        seen, out = set(), []
+        for ev in self.evidence:
+            key = str(ev.citation)
+            if key not in seen:
+                seen.add(key)
+                out.append(ev.citation.to_dict())
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question, "site": self.site, "intent": self.route.intent,
+            "answer": self.text, "summary": self.summary,
+            "evidence": [ev.to_dict() for ev in self.evidence], "citations": self.citations(),
+            "tools": self.tools, "model": self.model, "phrased_by": self.phrased_by,
+            "guard": {"kept": [g.sentence for g in self.guard if g.kept],
+                      "dropped": [{"sentence": g.sentence, "reason": g.reason} for g in self.guard if not g.kept]},
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+
+
+def gather(ctx: SiteContext, question: str) -> Answer:
+    """Route the question and run the tools: everything but the phrasing."""
+    started = time.perf_counter()
+    answer = Answer(question, ctx.site.name, route(question))
+    r = answer.route
+    calls: list[tuple[str, dict[str, Any]]] = []
+    if r.intent in ("why_blocked", "why_allowed", "lookup_address"):
+        args: dict[str, Any] = {"address": r.addresses[0], "port": r.ports[0] if r.ports else None,
+                                "want_block": r.intent != "why_allowed"}
+        calls.append(("explain_address", args))
+    for name, args in calls:
+        t0 = time.perf_counter()
+        answer.evidence += TOOLS[name](ctx, **args)
+        answer.tools.append({"name": name, "args": args, "seconds": round(time.perf_counter() - t0, 4)})
+    answer.summary = composer.summary(r, answer.evidence)
+    answer.timings["tools"] = time.perf_counter() - started
+    return answer
+
+
+def phrase(answer: Answer, llm: Any, model_name: str) -> Generator[str, None, None]:
+    """Stream the model's sentences that pass the guard; fall back to the composer's summary."""
+    t0 = time.perf_counter()
+    answer.model = model_name
+    template = prompts.load("phrase_answer")
+    facts = "\n".join(f"[{i}] {prompts.quote_fact(ev.summary)}" for i, ev in enumerate(answer.evidence, 1))
+    messages = [{"role": "system", "content": template["system"]},
+                {"role": "user", "content": template["user"].format(question=prompts.quote_fact(answer.question), facts=facts)}]
+    allowed = guard.allowed_facts(answer.evidence, answer.question)
+    verdicts = [ev for ev in answer.evidence if ev.kind == "pf_verdict"]
+    action = verdicts[0].fields.get("action") if verdicts else None
+    kept: list[str] = []
+    buffer = ""
+    first_token = None
+
+    def judge(sentence: str) -> str | None:
+        result = guard.check(sentence, allowed, action, len(answer.evidence))
+        answer.guard.append(result)
+        return sentence if result.kept else None
+
+    for piece in llm.stream_chat(messages, max_tokens=MAX_TOKENS):
+        if first_token is None:
+            first_token = time.perf_counter() - t0
+        buffer += piece
+        sentences = guard.split_sentences(buffer)
+        if len(sentences) > 1:
+            for sentence in sentences[:-1]:
+                if judge(sentence):
+                    kept.append(sentence)
+                    yield sentence + " "
+            buffer = sentences[-1]
+    for sentence in guard.split_sentences(buffer):
+        if judge(sentence):
+            kept.append(sentence)
+            yield sentence + " "
+    answer.timings["first_token"] = first_token or 0.0
+    answer.timings["llm"] = time.perf_counter() - t0
+    if kept:
+        answer.summary, answer.phrased_by = " ".join(kept), "model"
+    else:
+        yield answer.summary

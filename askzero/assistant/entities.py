@@ -1,0 +1,60 @@
+"""Entities in free text: addresses, networks, ports, rule numbers, table names, times.
+
+The router reads questions with these, and the grounding guard reads the model's sentences
+with the same functions, so both agree on what counts as a fact.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+IPV4 = r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?(?![\w.]*\d)"
+IPV6 = r"(?<![\w:])(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}(?:/\d{1,3})?(?![\w:])"
+ADDRESS_RE = re.compile(f"{IPV4}|{IPV6}")
+RULE_REF_RE = re.compile(r"\b\d+(?:\.[A-Za-z0-9_-]+\.(?:\d+|def))+\b|\brule\s+(\d+|def)\b(?!\.\w)", re.I)
+TABLE_RE = re.compile(r"<([A-Za-z0-9_.-]+)>")
+TIME_RE = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
+DATE_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+PORT_RE = re.compile(r"\bports?\s+(\d{1,5})\b", re.I)
+NUMBER_RE = re.compile(r"(?<![\w.:/-])\d+(?:[.,]\d+)?(?![\w:/])")
+CITE_RE = re.compile(r"\[(\d+)\]")
+FILE_LINE_RE = re.compile(r"[\w./-]+\.\w+:(\d+)(?:-(\d+))?")
+
+
+def addresses(text: str) -> list[str]:
+    """Valid IPv4/IPv6 addresses and networks, in order, normalised."""
+    found = []
+    for match in ADDRESS_RE.finditer(text):
+        raw = match.group(0)
+        try:
+            value = ipaddress.ip_network(raw, strict=False) if "/" in raw else ipaddress.ip_address(raw)
+        except ValueError:
+            continue
+        found.append(str(value))
+    return found
+
+
+def ports(text: str) -> list[int]:
+    return [int(p) for p in PORT_RE.findall(text) if 0 < int(p) < 65536]
+
+
+def facts(text: str) -> set[str]:
+    """Every checkable fact token in ``text``: addresses, rule refs, tables, times, numbers."""
+    text = CITE_RE.sub(" ", text)
+    out: set[str] = set()
+    for match in FILE_LINE_RE.finditer(text):
+        out.add(match.group(0))
+        out.update(g for g in match.groups() if g)
+    text = FILE_LINE_RE.sub(" ", text)
+    out |= set(addresses(text))
+    stripped = ADDRESS_RE.sub(lambda m: " " if addresses(m.group(0)) else m.group(0), text)
+    for match in RULE_REF_RE.finditer(stripped):
+        out.add(match.group(1) or match.group(0))
+    stripped = RULE_REF_RE.sub(" ", stripped)
+    out.update(f"<{t}>" for t in TABLE_RE.findall(stripped))
+    out.update(TIME_RE.findall(stripped))
+    out.update(DATE_RE.findall(stripped))
+    stripped = DATE_RE.sub(" ", TIME_RE.sub(" ", TABLE_RE.sub(" ", stripped)))
+    out.update(n.replace(",", "") for n in NUMBER_RE.findall(stripped))
+    return out

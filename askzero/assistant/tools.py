@@ -1,0 +1,182 @@
+"""The tool functions: deterministic code that turns site data into cited evidence.
+
+Each tool is a plain typed function whose signature and docstring describe it; they are
+registered in ``TOOLS`` from this allowlist only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter
+from collections.abc import Callable
+
+from askzero.assistant.context import SiteContext
+from askzero.evidence import Citation, Evidence
+from askzero.pf import Verdict, parse_flow
+from askzero.pf.flow import Flow
+from askzero.pf.printer import rule_text
+
+PROBE_SOURCE_PORT = 40000
+
+
+def _pflog_records_for(ctx: SiteContext, address: str) -> list:
+    ip = ipaddress.ip_address(address)
+    return [r for r in ctx.pflog if ip in (r.src, r.dst)]
+
+
+def _flow_for(ctx: SiteContext, address: str, port: int | None, want_block: bool) -> tuple[Flow, Evidence | None]:
+    """The packet to explain: the latest one pflog recorded for the address (the site's own
+    evidence), else a probe: a new TCP connection from the address to the egress address."""
+    records = [r for r in _pflog_records_for(ctx, address) if (r.action == "block") == want_block]
+    if port is not None:
+        records = [r for r in records if port in (r.dport, r.sport)]
+    if records:
+        rec = records[-1]
+        flow = parse_flow(f"{rec.direction} on {rec.ifname} proto {rec.proto} from {rec.src}"
+                          + (f" port {rec.sport}" if rec.sport is not None else "")
+                          + f" to {rec.dst}" + (f" port {rec.dport}" if rec.dport is not None else ""))
+        if rec.proto == "tcp" and rec.flags:
+            flow = flow.with_(flags=rec.flags)
+        note = Evidence("pflog_record", f"pflog recorded {rec.to_tcpdump()}", rec.citation(),
+                        {"rule": rec.rule_ref, "action": rec.action, "time": rec.time.isoformat()})
+        return flow, note
+    egress = ctx.host.members("egress")
+    ifname = egress[0].name if egress else "egress"
+    local = ctx.host.addresses(ifname, "inet" if ipaddress.ip_address(address).version == 4 else "inet6")
+    target = str(local[0].ip) if local else address
+    flow = parse_flow(f"in on {ifname} proto tcp from {address} port {PROBE_SOURCE_PORT} to {target} port {port or 22}")
+    return flow, None
+
+
+def verdict_evidence(ctx: SiteContext, verdict: Verdict, probe: bool) -> list[Evidence]:
+    """Evidence for a pf verdict: the deciding rule, the table entries, the translations."""
+    flow = verdict.flow
+    how = "a probe packet" if probe else "the packet"
+    out: list[Evidence] = []
+    if verdict.decision == "skip":
+        src = verdict.skip_source
+        assert src is not None
+        out.append(Evidence("pf_verdict", f"pf does not filter {how} on {flow.ifname}: `set skip` applies ({src}).",
+                            Citation(src.file, src.line), {"action": "pass", "decision": "skip"}))
+    elif verdict.rule is None:
+        out.append(Evidence("pf_verdict", f"No rule matches {how} `{flow}`; pf passes it by default.",
+                            Citation(ctx.site.cite(ctx.site.pf_conf or "pf.conf")), {"action": "pass", "decision": "default"}))
+    else:
+        rule = verdict.rule.rule
+        where = f" in anchor \"{rule.path}\"" if rule.path else ""
+        verb = "blocks" if verdict.action == "block" else "passes"
+        out.append(Evidence(
+            "pf_verdict",
+            f"pf {verb} {how} `{flow}` by rule {verdict.rule.ref}{where}: `{rule_text(rule)}` ({rule.source}).",
+            Citation(rule.source.file, rule.source.line),
+            {"action": verdict.action, "rule": verdict.rule.ref, "anchor": rule.path, "text": rule_text(rule),
+             "src": str(flow.src), "dst": str(flow.dst), "sport": flow.sport, "dport": flow.dport,
+             "interface": flow.ifname, "direction": flow.direction, "proto": flow.proto, "quick": rule.quick,
+             "log": rule.log},
+        ))
+    for hit in verdict.tables:
+        if hit.entry is None:
+            continue
+        entry = hit.entry
+        scope = f" (anchor {hit.table.anchor})" if hit.table.anchor else ""
+        status = "lists" if hit.member else "excludes"
+        comment = f" — {entry.comment}" if entry.comment else ""
+        out.append(Evidence(
+            "table_entry",
+            f"Table <{hit.table.name}>{scope} {status} {hit.address} via entry {'!' if entry.negated else ''}{entry.net}"
+            f" at {entry.source}{comment}.",
+            Citation(entry.source.file, entry.source.line),
+            {"table": hit.table.name, "anchor": hit.table.anchor, "entry": str(entry.net), "member": hit.member,
+             "comment": entry.comment},
+        ))
+    for text in verdict.translations:
+        out.append(Evidence("translation", f"Translation: {text}.", Citation(ctx.site.cite(ctx.site.pf_conf or "")), {}))
+    for text in verdict.uncertain:
+        out.append(Evidence("uncertain", f"Uncertain: {text}.", Citation(ctx.site.cite(ctx.site.pf_conf or "")), {}))
+    return out
+
+
+def explain_address(ctx: SiteContext, address: str, port: int | None = None, want_block: bool = True) -> list[Evidence]:
+    """Why pf blocks (or passes) traffic from an address: the deciding rule with file and
+    line, the table entries and their source lines, intel and what the logs saw."""
+    flow, record = _flow_for(ctx, address, port, want_block)
+    verdict = ctx.evaluator.evaluate(flow)
+    evidence = verdict_evidence(ctx, verdict, probe=record is None)
+    if record is not None:
+        recorded = record.fields["rule"]
+        if recorded != verdict.pflog_ref:
+            evidence.append(Evidence("uncertain", f"Uncertain: pflog recorded rule {recorded} but the ruleset on disk "
+                                     f"gives rule {verdict.pflog_ref}; the ruleset may have changed since.",
+                                     record.citation, {"rule": recorded}))
+    evidence += lookup_intel(ctx, address)
+    evidence += pflog_summary(ctx, address)
+    evidence += ids_summary(ctx, address)
+    evidence += auth_summary(ctx, address)
+    return evidence
+
+
+def lookup_intel(ctx: SiteContext, address: str) -> list[Evidence]:
+    """Threat-intel indicators that list the address, with feed, file and line."""
+    from askzero.intel import lookup
+
+    return [m.to_evidence() for m in lookup(ctx.feeds, address)]
+
+
+def pflog_summary(ctx: SiteContext, address: str) -> list[Evidence]:
+    """What pflog recorded for the address: counts by action and rule, first and last time."""
+    records = _pflog_records_for(ctx, address)
+    if not records:
+        return []
+    by_rule = Counter((r.action, r.rule_ref) for r in records)
+    first, last = records[0], records[-1]
+    parts = ", ".join(f"{n} {action} by rule {ref}" for (action, ref), n in sorted(by_rule.items()))
+    cite = Citation(first.citation().file, record=f"records {first.index}-{last.index}")
+    return [Evidence("pflog", f"pflog has {len(records)} records for {address} from {first.time:%Y-%m-%d %H:%M:%S} "
+                     f"to {last.time:%H:%M:%S} UTC: {parts}.", cite,
+                     {"count": len(records), "first": first.time.isoformat(), "last": last.time.isoformat()})]
+
+
+def ids_summary(ctx: SiteContext, address: str) -> list[Evidence]:
+    """Suricata alerts involving the address, by signature."""
+    from askzero.logs.eve import read_eve
+
+    out = []
+    for path in ctx.site.existing("suricata"):
+        display = ctx.site.cite(path)
+        hits = [(n, r) for n, r in read_eve(ctx.site.real(path), display)
+                if r.get("event_type") == "alert" and address in (r.get("src_ip"), r.get("dest_ip"))]
+        if not hits:
+            continue
+        sigs = Counter(r["alert"].get("signature", "?") for _, r in hits)
+        lines = [n for n, _ in hits]
+        listed = "; ".join(f"{n}× \"{s}\"" for s, n in sigs.most_common(3))
+        first, last = hits[0][1].get("timestamp", "")[:19], hits[-1][1].get("timestamp", "")[:19]
+        out.append(Evidence("ids", f"Suricata raised {len(hits)} alerts involving {address} between "
+                            f"{first.replace('T', ' ')} and {last[11:]}: {listed}.",
+                            Citation(display, lines=(lines[0], lines[-1])) if len(lines) > 1 else Citation(display, lines[0]),
+                            {"count": len(hits), "signatures": dict(sigs)}))
+    return out
+
+
+def auth_summary(ctx: SiteContext, address: str) -> list[Evidence]:
+    """sshd authentication failures from the address in authlog."""
+    from askzero.logs.syslog import read_syslog
+
+    out = []
+    for path in ctx.site.existing("authlog"):
+        display = ctx.site.cite(path)
+        failed = [ln for ln in read_syslog(ctx.site.real(path), display)
+                  if ln.program == "sshd" and f" {address} " in f" {ln.message} "
+                  and ("Failed password" in ln.message or "Invalid user" in ln.message)]
+        if failed:
+            out.append(Evidence("auth", f"authlog has {len(failed)} failed or invalid SSH logins from {address} "
+                                f"between {failed[0].timestamp} and {failed[-1].timestamp[7:]}.",
+                                Citation(display, lines=(failed[0].line, failed[-1].line)), {"count": len(failed)}))
+    return out
+
+
+TOOLS: dict[str, Callable[..., list[Evidence]]] = {
+    "explain_address": explain_address,
+    "lookup_intel": lookup_intel,
+    "pflog_summary": pflog_summary,
+}

@@ -1,0 +1,45 @@
+"""``ask-zero "QUESTION"``: answer on the terminal (streamed) or as JSON."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+
+from askzero.assistant.answer import gather, phrase
+from askzero.assistant.context import SiteContext
+from askzero.site import load_site
+
+
+def run_question(question: str, opts: dict[str, Any]) -> None:
+    t0 = time.perf_counter()
+    site = load_site(opts.get("site"))
+    if site.notice:
+        click.echo(site.notice, err=True)
+    answer = gather(SiteContext(site), question)
+    stream = not opts.get("json")
+    if not opts.get("no_llm") and answer.evidence:
+        from askzero.assistant.llm import load_llm
+
+        t1 = time.perf_counter()
+        llm = load_llm(opts.get("model"))
+        answer.timings["model_load"] = time.perf_counter() - t1
+        for piece in phrase(answer, llm, getattr(llm, "name", opts.get("model") or "default")):
+            if stream:
+                click.echo(piece, nl=False)
+        if stream:
+            click.echo("\n")
+    elif stream:
+        click.echo(answer.summary + "\n")
+    answer.timings["total"] = time.perf_counter() - t0
+    if stream:
+        from askzero.assistant.composer import evidence_block
+
+        block = evidence_block(answer.evidence)
+        if block:
+            click.echo(block)
+    else:
+        from askzero.cli.main import emit_json
+
+        emit_json(answer.to_dict())

@@ -1,0 +1,99 @@
+"""The ``ask-zero`` command: a thin shell over the core.
+
+Exit codes are those of askzero.errors: 0 ok, 1 ruleset/config errors, 2 usage, 3 site,
+4 source file, 5 model, 6 download.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from askzero import __version__
+from askzero.errors import AskZeroError, ConfigError
+
+
+class QuestionGroup(click.Group):
+    """A group whose first argument, when it is not a command, is a question."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            return "ask", self.commands["ask"], args
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=QuestionGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--site", "site_spec", metavar="S", help="demo, a site file, or a directory (default: this host).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of text.")
+@click.option("--no-llm", is_flag=True, help="Render the answer from evidence alone, without a model.")
+@click.option("--model", metavar="NAME", help="Model from models.txt (default: the first).")
+@click.version_option(__version__, prog_name="ask-zero")
+@click.pass_context
+def cli(ctx: click.Context, site_spec: str | None, as_json: bool, no_llm: bool, model: str | None) -> None:
+    """ask-zero: ask about this site's pf rules, logs, intel and compliance, offline.
+
+    \b
+      ask-zero --site demo "Why is 203.0.113.7 blocked?"
+      ask-zero pf test --host host.toml /etc/pf.conf "in on em0 proto tcp from 203.0.113.7 port 40000 to 192.0.2.10 port 22"
+    """
+    ctx.obj = {"site": site_spec, "json": as_json, "no_llm": no_llm, "model": model}
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@cli.command("ask")
+@click.argument("question", nargs=-1, required=True)
+@click.pass_obj
+def ask_cmd(opts: dict[str, Any], question: tuple[str, ...]) -> None:
+    """Answer a question about the site, with citations."""
+    from askzero.cli.ask import run_question
+
+    run_question(" ".join(question), opts)
+
+
+def _register() -> None:
+    from askzero.cli.pf_cmd import pf
+
+    cli.add_command(pf)
+    try:
+        from askzero.cli.models_cmd import models
+    except ImportError:  # pragma: no cover - only while the module is being written
+        return
+    cli.add_command(models)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI and turn ask-zero errors into messages and exit codes."""
+    try:
+        cli.main(args=argv, prog_name="ask-zero", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except ConfigError as exc:
+        for issue in exc.issues:
+            click.echo(str(issue), err=True)
+        return exc.exit_code
+    except AskZeroError as exc:
+        click.echo(f"ask-zero: {exc}", err=True)
+        return exc.exit_code
+    return 0
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""``ask-zero pf ...``: the pf engine on its own (contracts in DESIGN.md)."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from askzero.errors import SourceError
+from askzero.pf import Evaluator, HostProfile, load_host, parse_flow, parse_pf, plain_resolver, rooted_resolver
+
+
+def _load(path: str, host_file: str | None, root: str | None):
+    host = load_host(Path(host_file)) if host_file else HostProfile()
+    if path == "-":
+        tmp = Path(tempfile.mkdtemp(prefix="askzero-")) / "stdin"
+        tmp.write_text(sys.stdin.read(), encoding="utf-8")
+        base = plain_resolver(Path.cwd())
+
+        def resolve(p: str) -> tuple[Path, str]:
+            return (tmp, "stdin") if p == "-" else base(p)
+        return parse_pf("-", host, resolve), host
+    if not Path(root or ".", path.lstrip("/") if root else path).is_file():
+        raise SourceError(path, "no such file")
+    resolver = rooted_resolver(Path(root)) if root else plain_resolver(Path.cwd())
+    return parse_pf(path, host, resolver), host
+
+
+@click.group()
+def pf() -> None:
+    """Parse, check and evaluate pf rulesets."""
+
+
+@pf.command("check")
+@click.option("--host", "host_file", metavar="FILE", help="Host profile (TOML).")
+@click.option("--root", metavar="DIR", help="Read absolute paths under DIR (a copy of a host's files).")
+@click.argument("path")
+def check_cmd(path: str, host_file: str | None, root: str | None) -> None:
+    """Report the ruleset's errors (none: exit 0)."""
+    _load(path, host_file, root)
+
+
+@pf.command("test")
+@click.option("--host", "host_file", metavar="FILE", help="Host profile (TOML).")
+@click.option("--root", metavar="DIR", help="Read absolute paths under DIR (a copy of a host's files).")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+@click.argument("path")
+@click.argument("flow")
+def test_cmd(path: str, flow: str, host_file: str | None, root: str | None, as_json: bool) -> None:
+    """Evaluate one packet, written in pf's words, against the ruleset at PATH."""
+    config, host = _load(path, host_file, root)
+    verdict = Evaluator(config, host).evaluate(parse_flow(flow))
+    if as_json:
+        from askzero.cli.main import emit_json
+
+        emit_json(verdict.to_dict())
+        return
+    if verdict.decision == "rule" and verdict.rule is not None:
+        r = verdict.rule
+        click.echo(f"{verdict.action} by rule {r.ref} ({r.rule.source}): {r.to_dict()['text']}")
+    elif verdict.decision == "skip":
+        click.echo(f"pass: set skip ({verdict.skip_source})")
+    else:
+        click.echo("pass: no rule matches (default)")
+    for m in verdict.trace:
+        click.echo(f"  matched {m.ref:<8} {m.rule.source}  {m.to_dict()['text']}")
+    for t in verdict.tables:
+        if t.entry is not None:
+            d = t.to_dict()
+            click.echo(f"  table <{d['table']}> entry {d['entry']} ({d['file']}:{d['line']})")
+    for text in verdict.translations + verdict.uncertain:
+        click.echo(f"  {text}")
