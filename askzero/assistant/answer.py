@@ -17,7 +17,8 @@ from askzero.assistant.router import Route, route
 from askzero.assistant.tools import TOOLS
 from askzero.evidence import Evidence
 
-MAX_TOKENS = 160
+MAX_TOKENS = 96
+KEY_POINTS = 4  # the model sees the answer's first findings only: a short prompt is a fast one
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Answer:
     site: str
     route: Route
     summary: str = ""
+    lead: str = ""
     evidence: list[Evidence] = field(default_factory=list)
     tools: list[dict[str, Any]] = field(default_factory=list)
     model: str | None = None
@@ -35,8 +37,8 @@ class Answer:
 
     @property
     def text(self) -> str:
-        block = composer.evidence_block(self.evidence)
-        return f"{self.summary}\n\n{block}" if block else self.summary
+        parts = [p for p in (self.lead, self.summary, composer.evidence_block(self.evidence)) if p]
+        return "\n\n".join(parts)
 
     def citations(self) -> list[dict[str, Any]]:
         seen, out = set(), []
@@ -50,7 +52,7 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question, "site": self.site, "intent": self.route.intent,
-            "answer": self.text, "summary": self.summary,
+            "answer": self.text, "lead": self.lead, "summary": self.summary,
             "evidence": [ev.to_dict() for ev in self.evidence], "citations": self.citations(),
             "tools": self.tools, "model": self.model, "phrased_by": self.phrased_by,
             "guard": {"kept": [g.sentence for g in self.guard if g.kept],
@@ -71,7 +73,9 @@ def gather(ctx: SiteContext, question: str) -> Answer:
         calls.append(("explain_address", args))
     for name, args in calls:
         t0 = time.perf_counter()
-        answer.evidence += TOOLS[name](ctx, **args)
+        for ev in TOOLS[name](ctx, **args):
+            if all((ev.kind, ev.summary) != (seen.kind, seen.summary) for seen in answer.evidence):
+                answer.evidence.append(ev)
         answer.tools.append({"name": name, "args": args, "seconds": round(time.perf_counter() - t0, 4)})
     answer.summary = composer.summary(r, answer.evidence)
     answer.timings["tools"] = time.perf_counter() - started
@@ -79,11 +83,16 @@ def gather(ctx: SiteContext, question: str) -> Answer:
 
 
 def phrase(answer: Answer, llm: Any, model_name: str) -> Generator[str, None, None]:
-    """Stream the model's sentences that pass the guard; fall back to the composer's summary."""
+    """Stream the model's lead sentences that pass the guard.
+
+    The model sees the answer's key findings and writes a short lead; the composer's summary
+    and the evidence always follow it, so nothing depends on the model getting it right.
+    """
     t0 = time.perf_counter()
     answer.model = model_name
     template = prompts.load("phrase_answer")
-    facts = "\n".join(f"[{i}] {prompts.quote_fact(ev.summary)}" for i, ev in enumerate(answer.evidence, 1))
+    points = composer.key_points(answer.route, answer.evidence)[:KEY_POINTS]
+    facts = "\n".join(f"- {prompts.quote_fact(p)}" for p in points)
     messages = [{"role": "system", "content": template["system"]},
                 {"role": "user", "content": template["user"].format(question=prompts.quote_fact(answer.question), facts=facts)}]
     allowed = guard.allowed_facts(answer.evidence, answer.question)
@@ -116,6 +125,4 @@ def phrase(answer: Answer, llm: Any, model_name: str) -> Generator[str, None, No
     answer.timings["first_token"] = first_token or 0.0
     answer.timings["llm"] = time.perf_counter() - t0
     if kept:
-        answer.summary, answer.phrased_by = " ".join(kept), "model"
-    else:
-        yield answer.summary
+        answer.lead, answer.phrased_by = " ".join(kept), "model"

@@ -17,38 +17,31 @@ CAPABILITIES = (
 
 
 def summary(route: Route, evidence: list[Evidence]) -> str:
-    """The deterministic headline paragraph, with [n] markers into ``evidence``."""
+    """The deterministic answer paragraph, with [n] markers into ``evidence``."""
+    return " ".join(key_points(route, evidence))
+
+
+def key_points(route: Route, evidence: list[Evidence]) -> list[str]:
+    """The answer's sentences, most important first: verdicts, tables, intel, then logs."""
     if route.intent == "unknown":
-        return unknown_answer()
+        return [unknown_answer()]
     if not evidence:
-        return (f"I don't know from this site's data: nothing in the ruleset, tables, intel or logs "
-                f"mentions {', '.join(route.addresses)}.")
+        return [f"I don't know from this site's data: nothing in the ruleset, tables, intel or logs "
+                f"mentions {', '.join(route.addresses)}."]
     marks = {id(ev): i for i, ev in enumerate(evidence, 1)}
     by_kind: dict[str, list[Evidence]] = {}
     for ev in evidence:
         by_kind.setdefault(ev.kind, []).append(ev)
     address = route.addresses[0]
     parts: list[str] = []
-    verdict = by_kind.get("pf_verdict", [None])[0]
-    if verdict is not None:
-        f = verdict.fields
-        if f.get("decision") == "skip":
-            parts.append(f"pf does not filter this traffic at all: `set skip` applies [{marks[id(verdict)]}].")
-        elif f.get("decision") == "default":
-            parts.append(f"No rule matches traffic from {address}; pf passes it by default [{marks[id(verdict)]}].")
-        else:
-            verb = "blocked" if f["action"] == "block" else "passed"
-            anchor = f" in anchor \"{f['anchor']}\"" if f.get("anchor") else ""
-            negation = " not" if route.intent == "why_blocked" and f["action"] == "pass" else ""
-            lead = (f"{address} is{negation} blocked: it is passed" if negation else f"{address} is {verb}")
-            parts.append(f"{lead} by rule {f['rule']}{anchor}, `{f['text']}` [{marks[id(verdict)]}].")
-    members = [ev for ev in by_kind.get("table_entry", []) if ev.fields.get("member")]
-    for ev in members[:2]:
+    for verdict in by_kind.get("pf_verdict", []):
+        parts.append(_verdict_sentence(route, address, verdict, marks[id(verdict)]))
+    entries = [ev for ev in by_kind.get("table_entry", []) if address in ev.summary.split(" via ")[0].split()]
+    for ev in entries[:3]:
         f = ev.fields
         scope = f" in anchor {f['anchor']}" if f.get("anchor") else ""
-        parts.append(f"Table <{f['table']}>{scope} lists it ({ev.citation}) [{marks[id(ev)]}].")
-    for ev in [ev for ev in by_kind.get("table_entry", []) if not ev.fields.get("member")][:1]:
-        parts.append(f"Table <{ev.fields['table']}> explicitly excludes it ({ev.citation}) [{marks[id(ev)]}].")
+        verb = "lists" if f.get("member") else "explicitly excludes"
+        parts.append(f"Table <{f['table']}>{scope} {verb} it at {ev.citation} [{marks[id(ev)]}].")
     intel = by_kind.get("intel", [])
     if intel:
         labels = sorted({label for ev in intel for label in ev.fields.get("labels", [])})
@@ -60,7 +53,22 @@ def summary(route: Route, evidence: list[Evidence]) -> str:
             parts.append(f"{ev.summary.rstrip('.')} [{marks[id(ev)]}].")
     for ev in by_kind.get("uncertain", []):
         parts.append(f"{ev.summary.rstrip('.')} [{marks[id(ev)]}].")
-    return " ".join(parts)
+    return parts
+
+
+def _verdict_sentence(route: Route, address: str, verdict: Evidence, mark: int) -> str:
+    f = verdict.fields
+    if f.get("decision") == "skip":
+        return f"pf does not filter this traffic at all: `set skip` applies ({verdict.citation}) [{mark}]."
+    if f.get("decision") == "default":
+        return f"No rule matches traffic from {address}; pf passes it by default [{mark}]."
+    anchor = f" in anchor \"{f['anchor']}\"" if f.get("anchor") else ""
+    rule = f"rule {f['rule']}{anchor}, `{f['text']}` ({verdict.citation})"
+    way = "Inbound from" if f.get("direction") == "in" else "Outbound to"
+    if f["action"] == "pass" and route.intent == "why_blocked":
+        return f"{way} {address}, traffic is not blocked: it is passed by {rule} [{mark}]."
+    verb = "blocked" if f["action"] == "block" else "passed"
+    return f"{way} {address}, traffic is {verb} by {rule} [{mark}]."
 
 
 def evidence_block(evidence: list[Evidence]) -> str:

@@ -5,8 +5,9 @@ command that does not talk to a model) stays fast.
 
 The model only phrases evidence; the facts come from tools. Evidence goes into a user
 message between :data:`EVIDENCE_OPEN` and :data:`EVIDENCE_CLOSE` lines (see
-:func:`evidence_block`), best first, so that :meth:`LocalLLM.fit` can cut it from the end
-when the prompt would not fit the context window.
+:func:`evidence_block`; a ``<data>`` ... ``</data>`` block works the same), one fact per
+line, best first, so that :meth:`LocalLLM.fit` can cut whole facts from the end when the
+prompt would not fit the context window.
 
 Generation is deterministic by default: temperature 0 (greedy decoding) and a fixed seed, so
 the same question on the same evidence gives the same answer.
@@ -19,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from askzero.errors import ModelError
+from askzero.errors import ModelError, UsageError
 
 if TYPE_CHECKING:
     from askzero.models.registry import ModelSpec, Registry
@@ -27,8 +28,11 @@ if TYPE_CHECKING:
 Message = dict[str, str]
 """A chat message: ``{"role": "system" | "user" | "assistant", "content": "..."}``."""
 
+THREADS_ENV = "ASKZERO_THREADS"
 EVIDENCE_OPEN = "<evidence>"
 EVIDENCE_CLOSE = "</evidence>"
+# Blocks fit() may cut: ours, and the <data> block the phrase_answer prompt wraps facts in.
+TRIMMABLE_BLOCKS = ((EVIDENCE_OPEN, EVIDENCE_CLOSE), ("<data>", "</data>"))
 DEFAULT_SEED = 20240901
 DEFAULT_MAX_TOKENS = 384
 DEFAULT_N_CTX = 4096
@@ -52,14 +56,20 @@ def _region(content: str, whole: bool) -> tuple[int, int] | None:
     """The span of ``content`` that may be trimmed: the evidence block body, or all of it."""
     if whole:
         return (0, len(content)) if content else None
-    start = content.find(EVIDENCE_OPEN)
-    if start < 0:
-        return None
-    start += len(EVIDENCE_OPEN)
-    end = content.rfind(EVIDENCE_CLOSE)
-    if end < start:
-        end = len(content)
-    return (start, end) if end > start else None
+    for open_tag, close_tag in TRIMMABLE_BLOCKS:
+        start = content.find(open_tag)
+        if start < 0:
+            continue
+        start += len(open_tag)
+        end = content.rfind(close_tag)
+        if end < start:
+            end = len(content)
+        return (start, end) if end > start else None
+    return None
+
+
+def _has_block(content: str) -> bool:
+    return any(open_tag in content for open_tag, _ in TRIMMABLE_BLOCKS)
 
 
 def _cut(text: str, keep: int) -> str:
@@ -108,9 +118,7 @@ def fit_messages(
     used = count(msgs)
     if used <= budget:
         return msgs
-    has_evidence = any(
-        m.get("role") != "system" and EVIDENCE_OPEN in m.get("content", "") for m in msgs
-    )
+    has_evidence = any(m.get("role") != "system" and _has_block(m.get("content", "")) for m in msgs)
     exhausted: set[int] = set()
     while used > budget:
         candidates = []
@@ -153,6 +161,26 @@ def fit_messages(
     return msgs
 
 
+def default_threads() -> int:
+    """Threads for llama.cpp: ``$ASKZERO_THREADS`` when set, else every CPU.
+
+    llama.cpp's threads wait for each other at every layer, so a thread sharing its core with
+    another busy process slows the whole model down (measured on 2 cores with one core busy:
+    2 threads decode 0.3 to 7 tokens/s, 1 thread 60 to 70). On a host that runs other heavy
+    work (an IDS, a build) set ASKZERO_THREADS to the number of cores left free.
+    """
+    raw = os.environ.get(THREADS_ENV, "").strip()
+    if raw:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise UsageError(f"{THREADS_ENV} must be a positive integer, not {raw!r}") from None
+        if value < 1:
+            raise UsageError(f"{THREADS_ENV} must be a positive integer, not {raw!r}")
+        return value
+    return os.cpu_count() or 1
+
+
 class LocalLLM:
     """A loaded GGUF model with deterministic chat, streaming, and prompt budgeting.
 
@@ -170,6 +198,7 @@ class LocalLLM:
         temperature: float = 0.0,
         repeat_penalty: float = DEFAULT_REPEAT_PENALTY,
         n_threads: int | None = None,
+        max_prompt_tokens: int | None = None,
         llama: Any = None,
     ) -> None:
         self.model_path = Path(model_path)
@@ -178,7 +207,8 @@ class LocalLLM:
         self.seed = seed
         self.temperature = temperature
         self.repeat_penalty = repeat_penalty
-        self.n_threads = n_threads or os.cpu_count() or 1
+        self.n_threads = n_threads or default_threads()
+        self.max_prompt_tokens = max_prompt_tokens
         self._llama = llama if llama is not None else self._load()
         self._formatter = self._make_formatter()
 
@@ -244,8 +274,15 @@ class LocalLLM:
         return sum(self.count_tokens(m.get("content", "")) + _MESSAGE_OVERHEAD for m in messages) + _MESSAGE_OVERHEAD
 
     def fit(self, messages: Sequence[Message], max_tokens: int = DEFAULT_MAX_TOKENS) -> list[Message]:
-        """Trim evidence so that prompt tokens + ``max_tokens`` fit the context window."""
-        return fit_messages(messages, max_tokens, self.n_ctx, self.prompt_tokens)
+        """Trim evidence so that prompt tokens + ``max_tokens`` fit the context window.
+
+        With ``max_prompt_tokens`` set, the prompt is also held to that many tokens: on a
+        small CPU, evaluating the prompt is what makes an answer slow, not generating it.
+        """
+        window = self.n_ctx
+        if self.max_prompt_tokens is not None:
+            window = min(window, self.max_prompt_tokens + max_tokens)
+        return fit_messages(messages, max_tokens, window, self.prompt_tokens)
 
     def stream_chat(
         self,

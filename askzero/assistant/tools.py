@@ -20,38 +20,49 @@ PROBE_SOURCE_PORT = 40000
 
 
 def _pflog_records_for(ctx: SiteContext, address: str) -> list:
-    ip = ipaddress.ip_address(address)
-    return [r for r in ctx.pflog if ip in (r.src, r.dst)]
+    addr = str(ipaddress.ip_address(address))
+    return [r for r in ctx.pflog if addr in (r.src, r.dst)]
 
 
-def _flow_for(ctx: SiteContext, address: str, port: int | None, want_block: bool) -> tuple[Flow, Evidence | None]:
-    """The packet to explain: the latest one pflog recorded for the address (the site's own
-    evidence), else a probe: a new TCP connection from the address to the egress address."""
+def _flows_for(ctx: SiteContext, address: str, port: int | None, want_block: bool) -> list[tuple[Flow, str, str | None]]:
+    """The packets to explain, each with where it came from.
+
+    The site's own evidence first: the latest packet pflog recorded for the address in each
+    direction. Without one, a probe: a new TCP connection from the address to the egress
+    address, said to be a probe.
+    """
     records = [r for r in _pflog_records_for(ctx, address) if (r.action == "block") == want_block]
     if port is not None:
         records = [r for r in records if port in (r.dport, r.sport)]
-    if records:
-        rec = records[-1]
+    latest = {}
+    for rec in records:
+        latest[rec.direction] = rec
+    flows = []
+    for direction in ("in", "out"):
+        rec = latest.get(direction)
+        if rec is None:
+            continue
         flow = parse_flow(f"{rec.direction} on {rec.ifname} proto {rec.proto} from {rec.src}"
                           + (f" port {rec.sport}" if rec.sport is not None else "")
                           + f" to {rec.dst}" + (f" port {rec.dport}" if rec.dport is not None else ""))
         if rec.proto == "tcp" and rec.flags:
             flow = flow.with_(flags=rec.flags)
-        note = Evidence("pflog_record", f"pflog recorded {rec.to_tcpdump()}", rec.citation(),
-                        {"rule": rec.rule_ref, "action": rec.action, "time": rec.time.isoformat()})
-        return flow, note
+        cite = rec.citation()
+        origin = f"the packet pflog recorded at {rec.time:%Y-%m-%d %H:%M:%S} ({cite.file} {cite.record}, rule {rec.rule_ref})"
+        flows.append((flow, origin, rec.rule_ref))
+    if flows:
+        return flows
     egress = ctx.host.members("egress")
     ifname = egress[0].name if egress else "egress"
     local = ctx.host.addresses(ifname, "inet" if ipaddress.ip_address(address).version == 4 else "inet6")
     target = str(local[0].ip) if local else address
     flow = parse_flow(f"in on {ifname} proto tcp from {address} port {PROBE_SOURCE_PORT} to {target} port {port or 22}")
-    return flow, None
+    return [(flow, "a probe packet", None)]
 
 
-def verdict_evidence(ctx: SiteContext, verdict: Verdict, probe: bool) -> list[Evidence]:
+def verdict_evidence(ctx: SiteContext, verdict: Verdict, how: str) -> list[Evidence]:
     """Evidence for a pf verdict: the deciding rule, the table entries, the translations."""
     flow = verdict.flow
-    how = "a probe packet" if probe else "the packet"
     out: list[Evidence] = []
     if verdict.decision == "skip":
         src = verdict.skip_source
@@ -89,8 +100,9 @@ def verdict_evidence(ctx: SiteContext, verdict: Verdict, probe: bool) -> list[Ev
             {"table": hit.table.name, "anchor": hit.table.anchor, "entry": str(entry.net), "member": hit.member,
              "comment": entry.comment},
         ))
-    for text in verdict.translations:
-        out.append(Evidence("translation", f"Translation: {text}.", Citation(ctx.site.cite(ctx.site.pf_conf or "")), {}))
+    for rewrite in verdict.translations:
+        out.append(Evidence("translation", f"Translation: {rewrite}.",
+                            Citation(rewrite.source.file, rewrite.source.line), {}))
     for text in verdict.uncertain:
         out.append(Evidence("uncertain", f"Uncertain: {text}.", Citation(ctx.site.cite(ctx.site.pf_conf or "")), {}))
     return out
@@ -99,15 +111,14 @@ def verdict_evidence(ctx: SiteContext, verdict: Verdict, probe: bool) -> list[Ev
 def explain_address(ctx: SiteContext, address: str, port: int | None = None, want_block: bool = True) -> list[Evidence]:
     """Why pf blocks (or passes) traffic from an address: the deciding rule with file and
     line, the table entries and their source lines, intel and what the logs saw."""
-    flow, record = _flow_for(ctx, address, port, want_block)
-    verdict = ctx.evaluator.evaluate(flow)
-    evidence = verdict_evidence(ctx, verdict, probe=record is None)
-    if record is not None:
-        recorded = record.fields["rule"]
-        if recorded != verdict.pflog_ref:
+    evidence: list[Evidence] = []
+    for flow, origin, recorded in _flows_for(ctx, address, port, want_block):
+        verdict = ctx.evaluator.evaluate(flow)
+        evidence += verdict_evidence(ctx, verdict, origin)
+        if recorded is not None and recorded != verdict.pflog_ref:
             evidence.append(Evidence("uncertain", f"Uncertain: pflog recorded rule {recorded} but the ruleset on disk "
                                      f"gives rule {verdict.pflog_ref}; the ruleset may have changed since.",
-                                     record.citation, {"rule": recorded}))
+                                     Citation(ctx.site.cite(ctx.site.pf_conf or "")), {"rule": recorded}))
     evidence += lookup_intel(ctx, address)
     evidence += pflog_summary(ctx, address)
     evidence += ids_summary(ctx, address)

@@ -28,9 +28,9 @@ def run_question(question: str, opts: dict[str, Any]) -> None:
         for piece in phrase(answer, llm, getattr(llm, "name", opts.get("model") or "default")):
             if stream:
                 click.echo(piece, nl=False)
-        if stream:
+        if stream and answer.lead:
             click.echo("\n")
-    elif stream:
+    if stream:
         click.echo(answer.summary + "\n")
     answer.timings["total"] = time.perf_counter() - t0
     if stream:

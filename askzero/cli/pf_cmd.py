@@ -50,8 +50,9 @@ def check_cmd(path: str, host_file: str | None, root: str | None) -> None:
 @click.argument("flow")
 def test_cmd(path: str, flow: str, host_file: str | None, root: str | None, as_json: bool) -> None:
     """Evaluate one packet, written in pf's words, against the ruleset at PATH."""
+    packet = parse_flow(flow)
     config, host = _load(path, host_file, root)
-    verdict = Evaluator(config, host).evaluate(parse_flow(flow))
+    verdict = Evaluator(config, host).evaluate(packet)
     if as_json:
         from askzero.cli.main import emit_json
 
@@ -70,5 +71,5 @@ def test_cmd(path: str, flow: str, host_file: str | None, root: str | None, as_j
         if t.entry is not None:
             d = t.to_dict()
             click.echo(f"  table <{d['table']}> entry {d['entry']} ({d['file']}:{d['line']})")
-    for text in verdict.translations + verdict.uncertain:
+    for text in [*map(str, verdict.translations), *verdict.uncertain]:
         click.echo(f"  {text}")

@@ -51,6 +51,17 @@ class RuleMatch:
                 "line": self.rule.source.line, "text": rule_text(self.rule), "anchor": self.rule.path}
 
 
+@dataclass(frozen=True)
+class Rewrite:
+    """A translation applied to the packet, and the rule that applied it."""
+
+    text: str
+    source: Source
+
+    def __str__(self) -> str:
+        return f"{self.text} ({self.source})"
+
+
 @dataclass
 class Verdict:
     flow: Flow
@@ -60,7 +71,7 @@ class Verdict:
     skip_source: Source | None = None
     trace: list[RuleMatch] = field(default_factory=list)
     tables: list[TableHit] = field(default_factory=list)
-    translations: list[str] = field(default_factory=list)
+    translations: list[Rewrite] = field(default_factory=list)
     uncertain: list[str] = field(default_factory=list)
     final_flow: Flow | None = None
 
@@ -77,7 +88,8 @@ class Verdict:
         return {
             "flow": str(self.flow), "action": self.action, "decision": self.decision, "rule": rule,
             "trace": [m.to_dict() for m in self.trace], "tables": [t.to_dict() for t in self.tables],
-            "translations": self.translations, "uncertain": self.uncertain,
+            "translations": [{"text": t.text, "file": t.source.file, "line": t.source.line} for t in self.translations],
+            "uncertain": self.uncertain,
         }
 
 
@@ -250,11 +262,11 @@ class Evaluator:
             port = tr.port.low if tr.port is not None else None
             if tr.kind == "nat-to":
                 flow = flow.with_(src=target)
-                verdict.translations.append(f"nat-to: source {state['flow'].src} becomes {target} ({rule.source})")
+                verdict.translations.append(Rewrite(f"nat-to: source {state['flow'].src} becomes {target}", rule.source))
             elif tr.kind in ("rdr-to", "binat-to"):
                 flow = flow.with_(dst=target, dport=port if port is not None else flow.dport)
                 shown = f"{target}" + (f" port {port}" if port is not None else "")
-                verdict.translations.append(f"{tr.kind}: destination {state['flow'].dst} becomes {shown} ({rule.source})")
+                verdict.translations.append(Rewrite(f"{tr.kind}: destination {state['flow'].dst} becomes {shown}", rule.source))
         state["flow"] = flow
 
 

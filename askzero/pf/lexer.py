@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 MAX_LINE = 65536
 MAX_MACRO_DEPTH = 32
+MAX_EXPANSION = 1 << 22  # characters produced by macros in one file
 PUNCT_PAIRS = ("<=", ">=", "!=", "<>", "><")
 PUNCT = set("{}(),!=<>")
 WORD_STOP = set(" \t\r\n#\"'") | PUNCT
@@ -98,8 +99,10 @@ class Lexer:
             if len(raw) > MAX_LINE:
                 raise LexError(number, "line too long")
         self._raw = _scan(text, 1)
+        self.last_line = max(text.count("\n"), 1)
         self._macros = macros
         self._pending: list[Token] = []
+        self._expanded = 0
 
     def _expand(self, tok: Token, depth: int = 0) -> list[Token]:
         if tok.kind != "word" or "$" not in tok.value:
@@ -114,6 +117,9 @@ class Lexer:
         if name not in self._macros:
             raise LexError(tok.line, f"macro '{name}' not defined")
         text = prefix + self._macros[name] + suffix
+        self._expanded += len(text)
+        if self._expanded > MAX_EXPANSION:
+            raise LexError(tok.line, "macro expansion too large")
         out: list[Token] = []
         for sub in _scan(text.replace("\n", " "), tok.line):
             out.extend(self._expand(sub, depth + 1))
@@ -123,7 +129,7 @@ class Lexer:
         while not self._pending:
             tok = next(self._raw, None)
             if tok is None:
-                self._pending.append(Token("eof", "", -1))
+                self._pending.append(Token("eof", "", self.last_line))
                 return
             self._pending.extend(self._expand(tok))
 
@@ -140,7 +146,7 @@ class Lexer:
         if self._pending:
             return self._pending.pop(0)
         tok = next(self._raw, None)
-        return tok if tok is not None else Token("eof", "", -1)
+        return tok if tok is not None else Token("eof", "", self.last_line)
 
     def skip_to_eol(self) -> None:
         """Discard the rest of a statement after an error, so parsing can go on."""

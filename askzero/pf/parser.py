@@ -69,8 +69,8 @@ class PfParser:
             try:
                 tok = lex.peek()
                 if tok.kind == "eof":
-                    if closing:
-                        raise SyntaxProblem(self._last_line(lex))
+                    if closing:  # an anchor's "{" never closed
+                        self.issues.append(ParseIssue(display, lex.last_line, "syntax error"))
                     return
                 if tok.kind == "nl":
                     lex.next()
@@ -85,10 +85,6 @@ class PfParser:
                     lex.skip_to_eol()
                 except LexError:
                     return
-
-    @staticmethod
-    def _last_line(lex: Lexer) -> int:
-        return max(lex.peek().line, 1)
 
     def _statement(self, lex: Lexer, display: str, ruleset: Ruleset, depth: int) -> None:
         tok = lex.next_raw() if lex.peek().kind == "word" else lex.next()
