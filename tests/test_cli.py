@@ -119,3 +119,52 @@ def test_network_guard_really_refuses(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_guarded_env(log))
     assert "network access refused" in proc.stdout
     assert "socket" in log.read_text()
+
+
+def test_model_not_installed_exit_code(capsys):
+    code, _, err = run(capsys, "--site", "demo", "--model", "qwen2.5-1.5b", QUESTION)
+    assert code == 5 and "ask-zero models pull qwen2.5-1.5b" in err
+
+
+def test_unknown_model_exit_code(capsys):
+    code, _, err = run(capsys, "--site", "demo", "--model", "no-such-model", QUESTION)
+    assert code == 5 and "no-such-model" in err
+
+
+def test_corrupt_model_exit_code(capsys):
+    from askzero.models.registry import load_registry
+    from askzero.models.store import pulled_path
+
+    path = pulled_path(load_registry().get(None))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"GGUF" + b"\0" * 1024)
+    code, _, err = run(capsys, "--site", "demo", QUESTION)
+    assert code == 5 and "corrupt" in err and "sha256" in err
+
+
+@pytest.mark.integration
+def test_demo_question_with_the_embedded_model(capsys):
+    """The real path: pf evaluation, evidence, SmolLM2 through llama-cpp-python, the guard."""
+    from askzero.assistant import guard
+    from askzero.assistant.answer import Answer  # noqa: F401  (the JSON below is Answer.to_dict)
+
+    code, out, err = run(capsys, "--site", "demo", "--json", QUESTION)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["model"] == "smollm2-135m"
+    assert data["timings"]["llm"] > 0 and data["timings"]["model_load"] > 0
+    evidence = [e["summary"] for e in data["evidence"]]
+    allowed = set().union(*(guard.entities.facts(s) for s in evidence), guard.entities.facts(QUESTION))
+    for sentence in data["guard"]["kept"]:  # every kept sentence's facts are in the evidence
+        assert guard.entities.facts(sentence) <= allowed | {f.split(".")[0] for f in allowed}
+    for needed in ("8.threat_feeds.0", "etc/pf.conf:39", "etc/pf/threat_feeds.txt:4", "c2-server"):
+        assert needed in data["answer"]
+    if data["lead"]:
+        assert data["answer"].startswith(data["lead"]) and data["phrased_by"] == "model"
+
+
+@pytest.mark.integration
+def test_streamed_answer_on_the_terminal(capsys):
+    code, out, _ = run(capsys, "--site", "demo", QUESTION)
+    assert code == 0
+    assert "Evidence:\n[1] pf blocks" in out and "rule 8.threat_feeds.0" in out
