@@ -21,9 +21,8 @@ from datetime import datetime
 from pathlib import Path
 
 from askzero.errors import SourceError
-from askzero.intel.model import MAX_LINE, Feed, Indicator, classify, parse_time
+from askzero.intel.model import MAX_LINE, Feed, Indicator, classify, parse_time, read_text
 
-MAX_BYTES = 256 * 1024 * 1024
 
 _VALUE_COLUMNS = ("indicator", "value", "ioc", "ip", "address", "domain", "url")
 _COLUMNS = {
@@ -43,18 +42,7 @@ _GENERATED = re.compile(r"\bgenerated\s+(\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2
 
 
 def _read_lines(path: str | Path, file: str) -> list[str]:
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise SourceError(file, f"cannot read: {exc.strerror or exc}") from exc
-    if len(raw) > MAX_BYTES:
-        raise SourceError(file, f"file is larger than {MAX_BYTES} bytes")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise SourceError(file, "not UTF-8 text", line) from None
-    lines = text.splitlines()
+    lines = read_text(path, file).splitlines()
     for number, line in enumerate(lines, 1):
         if len(line) > MAX_LINE:
             raise SourceError(file, f"line longer than {MAX_LINE} characters", number)

@@ -6,8 +6,10 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
+from askzero.errors import SourceError
 from askzero.evidence import Citation, Evidence
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -163,3 +165,21 @@ def address_network(value: str, kind: str) -> IPNetwork:
     if (kind == "ipv4") != (net.version == 4):
         raise ValueError(f"{value!r} is not an {kind} address")
     return net
+
+
+MAX_BYTES = 256 * 1024 * 1024
+
+
+def read_text(path: str | Path, file: str) -> str:
+    """A feed file as text: bounded in size, UTF-8, errors naming ``file`` (and the line)."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise SourceError(file, f"cannot read: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_BYTES:
+        raise SourceError(file, f"file is larger than {MAX_BYTES} bytes")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SourceError(file, "not UTF-8 text", line) from None

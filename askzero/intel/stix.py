@@ -21,6 +21,7 @@ from typing import Any
 
 from askzero.errors import SourceError
 from askzero.intel.model import (
+    read_text,
     MAX_LINE,
     Feed,
     Indicator,
@@ -28,7 +29,6 @@ from askzero.intel.model import (
     parse_time,
 )
 
-MAX_BYTES = 256 * 1024 * 1024
 
 _PATH_KINDS = {
     "ipv4-addr:value": "ipv4",
@@ -180,17 +180,7 @@ def _literal(kind: str, text: str) -> str:
 def load_stix(path: str | Path, name: str, display: str | None = None) -> Feed:
     """Read a STIX 2.1 bundle (or a JSON array of STIX objects) into a Feed."""
     file = display if display is not None else str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise SourceError(file, f"cannot read: {exc.strerror or exc}") from exc
-    if len(raw) > MAX_BYTES:
-        raise SourceError(file, f"file is larger than {MAX_BYTES} bytes")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise SourceError(file, "not UTF-8 text", line) from None
+    text = read_text(path, file)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
