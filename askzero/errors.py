@@ -76,6 +76,8 @@ class ParseIssue:
     column: int | None = None
 
     def __str__(self) -> str:
+        if not self.file:  # pfctl prints some messages with no position
+            return self.message
         return f"{self.file}:{self.line}: {self.message}"
 
 

@@ -113,6 +113,7 @@ class Rule:
     flags: tuple[str, str] | None = None  # (set, mask), e.g. ("S", "SA")
     icmp_type: str | None = None
     icmp_code: str | None = None
+    icmp6: bool = False  # written as icmp6-type
     state: str | None = None  # keep | modulate | synproxy | no
     tag: str | None = None
     tagged: str | None = None
@@ -128,6 +129,7 @@ class Rule:
     # anchors
     anchor_name: str | None = None
     anchor: Ruleset | None = None
+    inline: bool = False  # the anchor's rules were written inside braces
     number: int = -1
     path: str = ""  # anchor path of the ruleset holding this rule ("" = main)
 
@@ -179,3 +181,6 @@ class PfConfig:
     macros: dict[str, str] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     block_policy: str = "drop"
+    # what ``pfctl -nv`` echoes, in the order it was read: ("macro", (name, value)),
+    # ("option", text), ("table", Table), ("rule", Rule) of the main ruleset
+    echo: list[tuple[str, object]] = field(default_factory=list)

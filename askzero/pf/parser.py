@@ -6,13 +6,13 @@ raised together as one ``ConfigError``.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from askzero.errors import ConfigError, ParseIssue
 from askzero.pf.host import HostProfile
+from askzero.pf.expand import expand_rule
 from askzero.pf.lexer import Lexer, LexError
 from askzero.pf.model import ANY, Address, PfConfig, Rule, Ruleset, Source, Table, Translation
 from askzero.pf.tables import TableSyntaxError, parse_entry, read_table_file
@@ -97,12 +97,14 @@ class PfParser:
         if tok.kind == "word" and "$" in tok.value:
             raise SyntaxProblem(tok.line)
         keyword = tok.value
-        if keyword in ("pass", "block", "match"):
-            ruleset.rules.extend(self._rule(lex, keyword, src, ruleset))
-        elif keyword == "anchor":
-            ruleset.rules.extend(self._anchor(lex, src, ruleset, depth))
-        elif keyword == "antispoof":
-            ruleset.rules.extend(self._antispoof(lex, src, ruleset))
+        if keyword in ("pass", "block", "match", "anchor", "antispoof"):
+            build = {"anchor": self._anchor, "antispoof": self._antispoof}.get(keyword)
+            rules = build(lex, src, ruleset, depth) if build else self._rule(lex, keyword, src, ruleset, depth)
+            for offset, rule in enumerate(rules):
+                _expand_label_macros(rule, len(ruleset.rules) + offset)
+            ruleset.rules.extend(rules)
+            if not ruleset.path:
+                self.config.echo.extend(("rule", r) for r in rules)
         elif keyword == "table":
             self._table(lex, src, ruleset)
         elif keyword == "set":
@@ -126,7 +128,10 @@ class PfParser:
         if not parts:
             raise SyntaxProblem(lex.peek().line)
         self._end(lex)
-        self.config.macros.setdefault(name, " ".join(parts))
+        value = " ".join(parts)
+        if name not in self.config.macros:
+            self.config.macros[name] = value
+            self.config.echo.append(("macro", (name, value)))
 
     def _include(self, lex: Lexer, src: Source, ruleset: Ruleset, depth: int) -> None:
         path = word(lex).value
@@ -136,6 +141,7 @@ class PfParser:
 
     def _set(self, lex: Lexer, src: Source) -> None:
         option = word(lex).value
+        echo = self.config.echo
         if option == "skip":
             expect(lex, "on")
             for name, _ in parse_interfaces(lex):
@@ -144,12 +150,48 @@ class PfParser:
             self.config.block_policy = word(lex).value
             if self.config.block_policy not in ("drop", "return"):
                 raise SyntaxProblem(src.line)
+            echo.append(("option", f"set block-policy {self.config.block_policy}"))
+        elif option in ("timeout", "limit"):
+            items = parse_list(lex, self._key_value)
+            for key, value in items:
+                self.config.options[f"{option} {key}"] = value
+                echo.append(("option", f"set {option} {key} {value}"))
+        elif option == "reassemble":
+            value = word(lex).value
+            no_df = accept(lex, "no-df") is not None
+            self.config.options[option] = value
+            echo.append(("option", f"set reassemble {value} {'no-df' if no_df else ''}"))
+        elif option == "hostid":
+            tok = word(lex)
+            try:
+                value = int(tok.value, 0)
+            except ValueError:
+                raise SyntaxProblem(tok.line) from None
+            echo.append(("option", f"set hostid 0x{value:08x}"))
         else:
             values = []
             while lex.peek().kind not in ("nl", "eof"):
                 values.append(lex.next().value)
             self.config.options[option] = " ".join(values)
+            echo.append(("option", f"set {option} {' '.join(values)}"))
         self._end(lex)
+
+    def _owner(self, lex: Lexer, key: str) -> str:
+        """``user``/``group`` as pfctl prints it: ``= 0``, ``>= 1000``, names resolved."""
+        op = accept(lex, "=", "!=", "<", "<=", ">", ">=")
+        tok = word(lex)
+        ids = self.host.users if key == "user" else self.host.groups
+        if tok.value.isdigit():
+            value = int(tok.value)
+        elif tok.value in ids:
+            value = ids[tok.value]
+        else:
+            raise SyntaxProblem(tok.line, f"unknown {key} {tok.value}")
+        return f"{op.value if op else '='} {value}"
+
+    @staticmethod
+    def _key_value(lex: Lexer) -> list[tuple[str, str]]:
+        return [(word(lex).value, word(lex).value)]
 
     # -- tables -----------------------------------------------------------------------
 
@@ -175,6 +217,8 @@ class PfParser:
         if name in ruleset.tables:
             raise SyntaxProblem(src.line, f"table <{name}> redefined")
         ruleset.tables[name] = table
+        if not ruleset.path:
+            self.config.echo.append(("table", table))
 
     def _inline_entries(self, lex: Lexer, src: Source) -> list:
         from askzero.pf.model import TableEntry
@@ -207,7 +251,7 @@ class PfParser:
 
     # -- rules ------------------------------------------------------------------------
 
-    def _rule(self, lex: Lexer, action: str, src: Source, ruleset: Ruleset) -> list[Rule]:
+    def _rule(self, lex: Lexer, action: str, src: Source, ruleset: Ruleset, depth: int = 0) -> list[Rule]:
         base = Rule(action=action, source=src, path=ruleset.path)
         if action == "block":
             mode = accept(lex, "drop", "return", "return-rst", "return-icmp", "return-icmp6")
@@ -273,6 +317,7 @@ class PfParser:
                     other.append("flags any")
             elif key in ("icmp-type", "icmp6-type"):
                 icmp_types = parse_list(lex, self._icmp_item)
+                rule.icmp6 = key == "icmp6-type"
             elif key in ("keep", "modulate", "synproxy"):
                 expect(lex, "state")
                 rule.state = key
@@ -297,7 +342,7 @@ class PfParser:
             elif key == "probability":
                 rule.probability = float(word(lex).value.rstrip("%")) / 100
             elif key in ("user", "group"):
-                setattr(rule, key, word(lex).value)
+                setattr(rule, key, self._owner(lex, key))
             elif key == "scrub":
                 rule.scrub = tuple(self._paren_words(lex))
             elif key in TRANSLATIONS:
@@ -344,31 +389,15 @@ class PfParser:
         if lex.peek().value == "(":
             self._paren_words(lex)
 
-    @staticmethod
-    def _expand(base: Rule, interfaces: list, protos: list, srcs: list, sports: list, dsts: list, dports: list,
-                icmp_types: list | None = None) -> list[Rule]:
-        """pfctl's expand_rule: every combination, dropping address-family conflicts."""
-        rules = []
-        combos = itertools.product(interfaces, protos, icmp_types or [(None, None)], srcs, sports, dsts, dports)
-        for (ifname, ifneg), proto, (icmp_type, icmp_code), src, sport, dst, dport in combos:
-            af = base.af
-            conflict = False
-            for addr in (src, dst):
-                if addr.af is not None:
-                    if af is None:
-                        af = addr.af
-                    elif af != addr.af:
-                        conflict = True
-            if conflict:
-                continue
-            rules.append(replace(base, interface=ifname, interface_negated=ifneg, proto=proto, af=af,
-                                 src=src, src_port=sport, dst=dst, dst_port=dport,
-                                 icmp_type=icmp_type, icmp_code=icmp_code))
+    def _expand(self, base: Rule, interfaces: list, protos: list, srcs: list, sports: list, dsts: list,
+                dports: list, icmp_types: list | None = None) -> list[Rule]:
+        rules, problems = expand_rule(base, interfaces, protos, srcs, sports, dsts, dports, icmp_types)
+        self.issues.extend(ParseIssue(base.source.file, base.source.line, m) for m in problems)
         return rules
 
     # -- antispoof and anchors --------------------------------------------------------------
 
-    def _antispoof(self, lex: Lexer, src: Source, ruleset: Ruleset) -> list[Rule]:
+    def _antispoof(self, lex: Lexer, src: Source, ruleset: Ruleset, depth: int = 0) -> list[Rule]:
         rule = Rule(action="block", source=src, path=ruleset.path, direction="in", block_mode="drop")
         if accept(lex, "log"):
             rule.log = True
@@ -404,7 +433,7 @@ class PfParser:
                 raise SyntaxProblem(src.line, "inline anchors cannot be wildcards")
             child = self._child(ruleset, name or f"_{len(ruleset.children) + 1}")
             self._statements(lex, src.file, child, depth, closing=True)
-            base.anchor = child
+            base.anchor, base.inline = child, True
         elif not name:
             raise SyntaxProblem(src.line, "anchors without a name must be inline")
         else:
@@ -434,6 +463,32 @@ class PfParser:
         self.parse_file(path, target, depth + 1)
 
 
+def _expand_label_macros(rule: Rule, nr: int) -> None:
+    """pfctl's $nr, $if, $proto, $srcaddr, $srcport, $dstaddr, $dstport in labels and tags."""
+    from askzero.pf.printer import address_text
+
+    def port(p: object) -> str:
+        if p is None:
+            return ""
+        if p.op == "=":  # type: ignore[attr-defined]
+            return str(p.low)  # type: ignore[attr-defined]
+        if p.op == ":":  # type: ignore[attr-defined]
+            return f"{p.low}:{p.high}"  # type: ignore[attr-defined]
+        return f"{p.op}{p.low}" + (f"{p.op}{p.high}" if p.high is not None else "")  # type: ignore[attr-defined]
+
+    values = {
+        "nr": str(nr), "if": rule.interface or "any", "proto": rule.proto or "any",
+        "srcaddr": address_text(rule.src).replace("! ", "!"), "srcport": port(rule.src_port),
+        "dstaddr": address_text(rule.dst).replace("! ", "!"), "dstport": port(rule.dst_port),
+    }
+    for attr in ("label", "tag", "tagged"):
+        text = getattr(rule, attr)
+        if text and "$" in text:
+            for name in sorted(values, key=len, reverse=True):
+                text = text.replace(f"${name}", values[name])
+            setattr(rule, attr, text)
+
+
 def number_rules(ruleset: Ruleset) -> None:
     """Give every rule its kernel number (@N), restarting at 0 in each anchor."""
     for number, rule in enumerate(ruleset.rules):
@@ -450,6 +505,8 @@ def parse_pf(path: str, host: HostProfile, resolve: Resolver, macros: dict[str, 
     parser = PfParser(host, resolve, macros)
     parser.parse_file(path)
     if parser.issues:
-        raise ConfigError(parser.issues)
+        error = ConfigError(parser.issues)
+        error.partial = parser.config  # type: ignore[attr-defined]  (what pfctl echoes anyway)
+        raise error
     number_rules(parser.config.main)
     return parser.config

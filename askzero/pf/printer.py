@@ -7,7 +7,36 @@ regression suite is tracked by the conformance runner.
 from __future__ import annotations
 
 from askzero.pf.model import Address, PortRange, Rule, Translation
-from askzero.pf.services import PROTOCOLS
+from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, PROTOCOLS
+
+FLAG_ORDER = "FSRPAUEW"
+SCRUB_ORDER = ("no-df", "min-ttl", "max-mss", "random-id", "reassemble")
+ICMP_NAMES = {v: k for k, v in ICMP_TYPES.items()}
+ICMP6_NAMES = {v: k for k, v in ICMP6_TYPES.items()}
+
+
+def flags_text(flags: str) -> str:
+    """TCP flags in pfctl's order (FSRPAUEW)."""
+    return "".join(f for f in FLAG_ORDER if f in flags)
+
+
+def icmp_type_text(value: str, v6: bool) -> str:
+    names = ICMP6_NAMES if v6 else ICMP_NAMES
+    return names.get(int(value), value) if value.isdigit() else value
+
+
+def scrub_text(options: tuple[str, ...]) -> str:
+    """scrub options in pfctl's order, each with its argument."""
+    pairs: list[tuple[str, str]] = []
+    words = list(options)
+    while words:
+        key = words.pop(0)
+        if key in ("min-ttl", "max-mss", "reassemble", "set-tos") and words:
+            pairs.append((key, f"{key} {words.pop(0)}"))
+        else:
+            pairs.append((key, key))
+    rank = {k: i for i, k in enumerate(SCRUB_ORDER)}
+    return " ".join(text for _, text in sorted(pairs, key=lambda p: rank.get(p[0], len(rank))))
 
 
 def address_text(addr: Address) -> str:
@@ -39,6 +68,14 @@ def translation_text(tr: Translation) -> str:
     return " ".join([out, *tr.options])
 
 
+def _log_options(options: tuple[str, ...]) -> list[str]:
+    out, words = [], list(options)
+    while words:
+        word = words.pop(0)
+        out.append(f"to {words.pop(0)}" if word == "to" and words else word)
+    return out
+
+
 def default_flags(rule: Rule) -> tuple[str, str] | None:
     """pfctl gives stateful tcp pass rules ``flags S/SA`` unless told otherwise."""
     if rule.flags is not None:
@@ -61,7 +98,7 @@ def rule_text(rule: Rule) -> str:
     if rule.direction:
         words.append(rule.direction)
     if rule.log:
-        words.append(f"log ({', '.join(rule.log_options)})" if rule.log_options else "log")
+        words.append(f"log ({', '.join(_log_options(rule.log_options))})" if rule.log_options else "log")
     if rule.quick:
         words.append("quick")
     if rule.interface:
@@ -87,10 +124,11 @@ def rule_text(rule: Rule) -> str:
         words.append(f"group {rule.group}")
     flags = default_flags(rule)
     if flags:
-        words.append(f"flags {flags[0]}/{flags[1]}")
+        words.append(f"flags {flags_text(flags[0])}/{flags_text(flags[1])}")
     if rule.icmp_type:
-        kw = "icmp6-type" if rule.proto in ("icmp6", "ipv6-icmp") else "icmp-type"
-        words.append(f"{kw} {rule.icmp_type}" + (f" code {rule.icmp_code}" if rule.icmp_code else ""))
+        v6 = rule.icmp6
+        kw = "icmp6-type" if v6 else "icmp-type"
+        words.append(f"{kw} {icmp_type_text(rule.icmp_type, v6)}" + (f" code {rule.icmp_code}" if rule.icmp_code else ""))
     if rule.tagged:
         words.append(f"{'! ' if rule.tagged_negated else ''}tagged {rule.tagged}")
     if rule.state in ("modulate", "synproxy"):
@@ -98,7 +136,7 @@ def rule_text(rule: Rule) -> str:
     elif rule.state == "no" and rule.action == "pass":
         words.append("no state")
     if rule.scrub:
-        words.append(f"scrub ({' '.join(rule.scrub)})")
+        words.append(f"scrub ({scrub_text(rule.scrub)})")
     words.extend(o for o in rule.other if o != "flags any")
     if rule.tag:
         words.append(f"tag {rule.tag}")

@@ -7,6 +7,7 @@ term may be a ``{ ... }`` list that pfctl expands into several rules.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -121,11 +122,9 @@ class HostParser:
             return [Address(text, negated=negated)]
         if text == "self":
             return [Address("net", _host_net(a), name="self", negated=negated) for a in self.host.self_addresses()]
-        try:
-            net = ipaddress.ip_network(text, strict=False)
+        net = parse_network(text)
+        if net is not None:
             return [Address("net", net, negated=negated)]
-        except ValueError:
-            pass
         ifname, _, modifier = text.partition(":")
         if self.host.is_known(ifname) and (not modifier or modifier in IF_MODIFIERS):
             nets = []
@@ -138,6 +137,24 @@ class HostParser:
                 raise SyntaxProblem(tok.line, f"no IP address found for {text}")
             return [Address("net", n, name=text, negated=negated) for n in nets]
         raise SyntaxProblem(tok.line, f"no IP address found for {text}")
+
+
+SHORT_V4 = re.compile(r"^\d{1,3}(\.\d{1,3}){0,3}/\d{1,2}$")
+
+
+def parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """An address or network as pfctl reads it: ``10/8`` is 10.0.0.0/8, a scope is dropped."""
+    if SHORT_V4.match(text):
+        head, _, bits = text.partition("/")
+        octets = head.split(".")
+        text = ".".join(octets + ["0"] * (4 - len(octets))) + "/" + bits
+    address, _, rest = text.partition("%")
+    if rest:
+        text = address + ("/" + rest.split("/", 1)[1] if "/" in rest else "")
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
 
 
 def _host_net(addr: ipaddress.IPv4Interface | ipaddress.IPv6Interface) -> ipaddress.IPv4Network | ipaddress.IPv6Network:

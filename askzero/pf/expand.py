@@ -1,0 +1,62 @@
+"""pfctl's rule expansion: every combination of the lists in a rule, each checked.
+
+A combination that pf could never load (a port on a protocol without ports, ICMP of the
+wrong family) is skipped with pfctl's messages; a rule left with no combination at all is
+an error of its own.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+from askzero.pf.model import Rule
+
+NO_COMBINATION = "rule expands to no valid combination"
+SKIPPING = "skipping rule due to errors"
+
+
+def combination_problems(rule: Rule) -> list[str]:
+    """What pfctl's rule_consistent() says of one expanded rule."""
+    problems = []
+    if (rule.src_port or rule.dst_port) and rule.proto not in ("tcp", "udp", "6", "17"):
+        problems.append("port only applies to tcp/udp")
+    if rule.proto == "icmp" and rule.af == "inet6":
+        problems.append("proto icmp doesn't match address family inet6")
+    if rule.proto in ("icmp6", "ipv6-icmp") and rule.af == "inet":
+        problems.append("proto icmp6 doesn't match address family inet")
+    if rule.icmp_type is not None:
+        wanted = "icmp6" if rule.icmp6 else "icmp"
+        proto = "icmp6" if rule.proto in ("icmp6", "ipv6-icmp") else rule.proto
+        if proto != wanted:
+            problems.append("icmp-type mismatch")
+    return problems
+
+
+def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: list, dsts: list,
+                dports: list, icmp_types: list | None = None) -> tuple[list[Rule], list[str]]:
+    """The rules pfctl loads for ``base`` in its loop order, and the messages it prints."""
+    rules: list[Rule] = []
+    messages: list[str] = []
+    combos = itertools.product(interfaces, protos, icmp_types or [(None, None)], srcs, sports, dsts, dports)
+    for (ifname, ifneg), proto, (icmp_type, icmp_code), src, sport, dst, dport in combos:
+        af = base.af
+        conflict = False
+        for addr in (src, dst):
+            if addr.af is not None:
+                if af is None:
+                    af = addr.af
+                elif af != addr.af:
+                    conflict = True
+        if conflict:
+            continue
+        rule = replace(base, interface=ifname, interface_negated=ifneg, proto=proto, af=af, src=src,
+                       src_port=sport, dst=dst, dst_port=dport, icmp_type=icmp_type, icmp_code=icmp_code)
+        problems = combination_problems(rule)
+        if problems:
+            messages += problems + [SKIPPING]
+            continue
+        rules.append(rule)
+    if not rules:
+        messages.append(NO_COMBINATION)
+    return rules, messages

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Run pfctl's regression suite through ask-zero's pf engine and report per case.
+
+    python tools/pf_conformance.py [DIR] [--only pf|selfpf|pfail|pfload] [-v]
+
+DIR defaults to ../shared/conformance/pfctl. Kinds: pf (pfN.in vs pfN.ok, as
+``pfctl -o none -nv -f -``), selfpf (pfN.ok fed back in), pfail (pfailN.in vs the error
+output), pfload (pfN.in vs pfN.loaded, as ``pfctl -a 'regress/*' -gvvsr``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from askzero.errors import ConfigError  # noqa: E402
+from askzero.pf import load_host, parse_pf  # noqa: E402
+from askzero.pf.show import render, render_numbered  # noqa: E402
+
+DEFAULT_DIR = ROOT.parent / "shared" / "conformance" / "pfctl"
+HOST = ROOT / "tools" / "pfctl_regress_host.toml"
+KINDS = ("pf", "selfpf", "pfail", "pfload")
+
+
+@dataclass
+class Result:
+    kind: str
+    case: str
+    ok: bool
+    detail: str = ""
+
+
+def run_pfctl(text: str, base: Path, numbered: bool = False) -> str:
+    """What our ``pf show -`` prints (stdout and stderr joined, as the regress Makefile does)."""
+    host = load_host(HOST)
+
+    def resolve(path: str) -> tuple[Path, str]:
+        if path == "-":
+            return stdin_file, "stdin"
+        p = Path(path)
+        return (p if p.is_absolute() else base / p), path
+
+    stdin_file = base / ".stdin-unused"
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        stdin_file = Path(tmp) / "stdin"
+        stdin_file.write_text(text)
+        try:
+            config = parse_pf("-", host, resolve)
+        except ConfigError as exc:
+            partial = getattr(exc, "partial", None)
+            echoed = render(partial, rules=False) if partial is not None and not numbered else ""
+            return "".join(f"{issue}\n" for issue in exc.issues) + echoed
+    return render_numbered(config.main) if numbered else render(config)
+
+
+def first_difference(expected: str, got: str) -> str:
+    exp, out = expected.splitlines(), got.splitlines()
+    for i in range(max(len(exp), len(out))):
+        e = exp[i] if i < len(exp) else "<end>"
+        g = out[i] if i < len(out) else "<end>"
+        if e != g:
+            return f"line {i + 1}: expected {e!r}, got {g!r}"
+    return "trailing whitespace or newline differs"
+
+
+def cases(directory: Path, kind: str) -> list[tuple[str, Path, Path]]:
+    out = []
+    if kind in ("pf", "selfpf", "pfload"):
+        suffix = ".loaded" if kind == "pfload" else ".ok"
+        for expected in directory.glob(f"pf*{suffix}"):
+            name = expected.name[: -len(suffix)]
+            if not re.fullmatch(r"pf\d+", name):
+                continue
+            source = expected if kind == "selfpf" else directory / f"{name}.in"
+            if source.exists():
+                out.append((name, source, expected))
+    else:
+        for source in directory.glob("pfail*.in"):
+            expected = source.with_suffix(".ok")
+            if expected.exists():
+                out.append((source.stem, source, expected))
+    return sorted(out, key=lambda c: int(re.sub(r"\D", "", c[0]) or 0))
+
+
+def run(directory: Path, kinds: tuple[str, ...] = KINDS) -> list[Result]:
+    results = []
+    for kind in kinds:
+        for name, source, expected in cases(directory, kind):
+            want = expected.read_text(errors="replace")
+            try:
+                got = run_pfctl(source.read_text(errors="replace"), directory, numbered=kind == "pfload")
+            except Exception as exc:  # a crash is a failure of that case, reported, not hidden
+                results.append(Result(kind, name, False, f"crash: {type(exc).__name__}: {exc}"))
+                continue
+            ok = got == want
+            results.append(Result(kind, name, ok, "" if ok else first_difference(want, got)))
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("directory", nargs="?", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--only", choices=KINDS)
+    parser.add_argument("-v", "--verbose", action="store_true", help="print passing cases too")
+    args = parser.parse_args()
+    results = run(args.directory, (args.only,) if args.only else KINDS)
+    for r in results:
+        if args.verbose or not r.ok:
+            print(f"{'PASS' if r.ok else 'FAIL'} {r.kind:<6} {r.case:<8} {r.detail}")
+    for kind in KINDS:
+        mine = [r for r in results if r.kind == kind]
+        if mine:
+            print(f"{kind}: {sum(r.ok for r in mine)}/{len(mine)} pass")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
