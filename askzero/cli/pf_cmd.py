@@ -33,6 +33,26 @@ def pf() -> None:
     """Parse, check and evaluate pf rulesets."""
 
 
+@pf.command("show")
+@click.option("--numbered", is_flag=True, help="Print as pfctl -gvvsr after loading: @N numbers, skip steps.")
+@click.option("--host", "host_file", metavar="FILE", help="Host profile (TOML).")
+@click.option("--root", metavar="DIR", help="Read absolute paths under DIR (a copy of a host's files).")
+@click.argument("path")
+def show_cmd(path: str, numbered: bool, host_file: str | None, root: str | None) -> None:
+    """Print the ruleset as pfctl -o none -nv does (errors: NAME:LINE: message, exit 1)."""
+    from askzero.errors import ConfigError
+    from askzero.pf.show import render, render_numbered
+
+    try:
+        config, host = _load(path, host_file, root)
+    except ConfigError as exc:
+        partial = getattr(exc, "partial", None)
+        if partial is not None and not numbered:
+            click.echo(render(partial, rules=False), nl=False)
+        raise
+    click.echo(render_numbered(config.main, host) if numbered else render(config), nl=False)
+
+
 @pf.command("check")
 @click.option("--host", "host_file", metavar="FILE", help="Host profile (TOML).")
 @click.option("--root", metavar="DIR", help="Read absolute paths under DIR (a copy of a host's files).")

@@ -33,6 +33,20 @@ def combination_problems(rule: Rule) -> list[str]:
     return problems
 
 
+def split_binat(rule: Rule) -> list[Rule]:
+    """``binat-to`` is loaded as two rules: nat-to outbound, rdr-to back inbound."""
+    binat = next((t for t in rule.translations if t.kind == "binat-to"), None)
+    if binat is None:
+        return [rule]
+    others = tuple(t for t in rule.translations if t is not binat)
+    options = binat.options if "static-port" in binat.options else (*binat.options, "static-port")
+    out = replace(rule, direction="out", translations=(*others, replace(binat, kind="nat-to", options=options)))
+    back = replace(binat, kind="rdr-to", address=replace(rule.src, negated=False), options=())
+    inbound = replace(rule, direction="in", src=rule.dst, src_port=None, dst=replace(binat.address, negated=False),
+                      dst_port=None, translations=(*others, back))
+    return [out, inbound]
+
+
 def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: list, dsts: list,
                 dports: list, icmp_types: list | None = None) -> tuple[list[Rule], list[str]]:
     """The rules pfctl loads for ``base`` in its loop order, and the messages it prints."""
@@ -50,13 +64,23 @@ def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: 
                     conflict = True
         if conflict:
             continue
+        translations = []
+        for tr in base.translations:
+            usable = [a for a in tr.candidates if af is None or a.af in (None, af)] or list(tr.candidates)
+            if usable and af is None and usable[0].af is not None:
+                af = usable[0].af
+            translations.append(replace(tr, address=usable[0]) if usable else tr)
+        if ifname is None and (src.scope or dst.scope):
+            ifname = src.scope or dst.scope  # pfctl takes the interface from a scoped address
+        flags = base.flags if proto in (None, "tcp") else None
         rule = replace(base, interface=ifname, interface_negated=ifneg, proto=proto, af=af, src=src,
-                       src_port=sport, dst=dst, dst_port=dport, icmp_type=icmp_type, icmp_code=icmp_code)
+                       src_port=sport, dst=dst, dst_port=dport, icmp_type=icmp_type, icmp_code=icmp_code,
+                       flags=flags, translations=tuple(translations))
         problems = combination_problems(rule)
         if problems:
             messages += problems + [SKIPPING]
             continue
-        rules.append(rule)
+        rules.extend(split_binat(rule))
     if not rules:
         messages.append(NO_COMBINATION)
     return rules, messages

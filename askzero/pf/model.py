@@ -38,6 +38,7 @@ class Address:
     name: str = ""
     modifier: str = ""
     negated: bool = False
+    scope: str = ""  # fe80::1%lo0: the interface a link-local address belongs to
 
     @property
     def af(self) -> str | None:
@@ -89,6 +90,7 @@ class Translation:
     address: Address
     port: PortRange | None = None
     options: tuple[str, ...] = ()
+    candidates: tuple[Address, ...] = ()  # every address written; expansion picks by family
 
 
 @dataclass

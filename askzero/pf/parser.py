@@ -255,7 +255,7 @@ class PfParser:
         base = Rule(action=action, source=src, path=ruleset.path)
         if action == "block":
             mode = accept(lex, "drop", "return", "return-rst", "return-icmp", "return-icmp6")
-            base.block_mode = mode.value if mode else ""
+            base.block_mode = mode.value if mode else self.config.block_policy
         interfaces, protos, srcs, sports, dsts, dports = self._criteria(lex, base)
         icmp_types = self._options(lex, base)
         self._end(lex)
@@ -368,7 +368,7 @@ class PfParser:
         options = []
         while lex.peek().value in POOL_OPTIONS:
             options.append(lex.next().value)
-        return Translation(kind, addresses[0], port, tuple(options))
+        return Translation(kind, addresses[0], port, tuple(options), tuple(addresses))
 
     def _paren_words(self, lex: Lexer) -> list[str]:
         expect(lex, "(")

@@ -6,11 +6,13 @@ regression suite is tracked by the conformance runner.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from askzero.pf.model import Address, PortRange, Rule, Translation
 from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, PROTOCOLS
 
 FLAG_ORDER = "FSRPAUEW"
-SCRUB_ORDER = ("no-df", "min-ttl", "max-mss", "random-id", "reassemble")
+SCRUB_ORDER = ("no-df", "random-id", "min-ttl", "set-tos", "max-mss", "reassemble")
 ICMP_NAMES = {v: k for k, v in ICMP_TYPES.items()}
 ICMP6_NAMES = {v: k for k, v in ICMP6_TYPES.items()}
 
@@ -39,17 +41,22 @@ def scrub_text(options: tuple[str, ...]) -> str:
     return " ".join(text for _, text in sorted(pairs, key=lambda p: rank.get(p[0], len(rank))))
 
 
-def address_text(addr: Address) -> str:
+# After loading, pfctl -vvsr shows how many addresses a table or interface holds:
+# <t:2>, (lo0:1), or * for none. ``Counter`` supplies that suffix for a rule's address.
+Counter = Callable[[Address, Rule], str]
+
+
+def address_text(addr: Address, count: str = "") -> str:
     neg = "! " if addr.negated else ""
     if addr.kind == "any":
         return f"{neg}any"
     if addr.kind in ("no-route", "urpf-failed"):
         return f"{neg}{addr.kind}"
     if addr.kind == "table":
-        return f"{neg}<{addr.name}>"
+        return f"{neg}<{addr.name}{count}>"
     if addr.kind == "dynamic":
         mod = f":{addr.modifier}" if addr.modifier else ""
-        return f"{neg}({addr.name}{mod})"
+        return f"{neg}({addr.name}{mod}{count})"
     assert addr.net is not None
     full = addr.net.prefixlen == addr.net.max_prefixlen
     return f"{neg}{addr.net.network_address if full else addr.net}"
@@ -61,19 +68,28 @@ def port_text(port: PortRange) -> str:
     return f"{port.op} {port.low}"
 
 
-def translation_text(tr: Translation) -> str:
-    out = f"{tr.kind} {address_text(tr.address)}"
+def translation_text(tr: Translation, count: str = "") -> str:
+    out = f"{tr.kind} {address_text(tr.address, count)}"
     if tr.port is not None:
-        out += f" port {tr.port.low}" if tr.port.op == "=" else f" port {port_text(tr.port)}"
-    return " ".join([out, *tr.options])
+        single = tr.port.op == "=" or (tr.port.op == ":" and tr.port.low == tr.port.high)
+        out += f" port {tr.port.low}" if single else f" port {port_text(tr.port)}"
+    options = list(tr.options)
+    pooled = tr.address.kind == "table" or (tr.address.kind == "dynamic" and tr.address.modifier != "0")
+    if pooled and not any(o in options for o in ("bitmask", "random", "source-hash", "round-robin", "least-states")):
+        options.insert(0, "round-robin")  # pfctl's default pool type for several addresses
+    return " ".join([out, *options])
+
+
+LOG_ORDER = ("all", "matches", "user", "to")
 
 
 def _log_options(options: tuple[str, ...]) -> list[str]:
+    """log options in pfctl's order: all, matches, user, to pflogN."""
     out, words = [], list(options)
     while words:
         word = words.pop(0)
         out.append(f"to {words.pop(0)}" if word == "to" and words else word)
-    return out
+    return sorted(out, key=lambda o: LOG_ORDER.index(o.split()[0]) if o.split()[0] in LOG_ORDER else len(LOG_ORDER))
 
 
 def default_flags(rule: Rule) -> tuple[str, str] | None:
@@ -87,7 +103,11 @@ def default_flags(rule: Rule) -> tuple[str, str] | None:
     return None
 
 
-def rule_text(rule: Rule) -> str:
+def rule_text(rule: Rule, counter: Counter | None = None) -> str:
+    """The rule as ``pfctl -nv`` prints it; with ``counter``, as ``pfctl -vvsr`` after loading."""
+    def addr(a: Address) -> str:
+        return address_text(a, counter(a, rule) if counter else "")
+
     words: list[str] = []
     if rule.action == "anchor":
         words.append(f'anchor "{rule.anchor_name}"' if rule.anchor_name and not rule.anchor_name.startswith("_") else "anchor")
@@ -112,10 +132,10 @@ def rule_text(rule: Rule) -> str:
             and rule.src_port is None and rule.dst_port is None:
         words.append("all")
     else:
-        words.append(f"from {address_text(rule.src)}")
+        words.append(f"from {addr(rule.src)}")
         if rule.src_port:
             words.append(f"port {port_text(rule.src_port)}")
-        words.append(f"to {address_text(rule.dst)}")
+        words.append(f"to {addr(rule.dst)}")
         if rule.dst_port:
             words.append(f"port {port_text(rule.dst_port)}")
     if rule.user:
@@ -142,5 +162,5 @@ def rule_text(rule: Rule) -> str:
         words.append(f"tag {rule.tag}")
     if rule.label:
         words.append(f'label "{rule.label}"')
-    words.extend(translation_text(t) for t in rule.translations)
+    words.extend(translation_text(t, counter(t.address, rule) if counter else "") for t in rule.translations)
     return " ".join(words)

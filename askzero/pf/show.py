@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
-from askzero.pf.model import PfConfig, Rule, Ruleset, Table
-from askzero.pf.printer import rule_text
+from askzero.pf.host import HostProfile
+from askzero.pf.model import Address, PfConfig, Rule, Ruleset, Table
+from askzero.pf.printer import Counter, rule_text
+from askzero.pf.skipsteps import skip_steps, skip_text
 
 INDENT = "  "
 
@@ -40,8 +42,10 @@ def render(config: PfConfig, rules: bool = True) -> str:
     what pfctl echoes while parsing (macros, options) still is.
     """
     lines: list[str] = []
-    for kind, item in config.echo:
-        if not rules and kind in ("rule", "table"):
+    # pfctl echoes macros, options and tables while parsing, and rules when it loads them
+    echo = [e for e in config.echo if e[0] != "rule"] + ([e for e in config.echo if e[0] == "rule"] if rules else [])
+    for kind, item in echo:
+        if not rules and kind == "table":
             continue
         if kind == "macro":
             name, value = item  # type: ignore[misc]
@@ -55,15 +59,40 @@ def render(config: PfConfig, rules: bool = True) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def render_numbered(ruleset: Ruleset) -> str:
+def loaded_counter(ruleset: Ruleset, host: HostProfile) -> Counter:
+    """The address counts the kernel reports for tables and interface addresses."""
+    def count(addr: Address, rule: Rule) -> str:
+        if addr.kind == "table":
+            rs: Ruleset | None = ruleset
+            while rs is not None and addr.name not in rs.tables:
+                rs = rs.parent
+            entries = len(rs.tables[addr.name].entries) if rs is not None else 0
+            return f":{entries}" if entries else ":*"
+        if addr.kind == "dynamic":
+            found = host.self_addresses() if addr.name == "self" else host.addresses(addr.name)
+            if "peer" in addr.modifier.split(":"):
+                found = [p for i in host.members(addr.name) for p in i.peer]
+            n = sum(1 for a in found if rule.af is None or (a.version == 4) == (rule.af == "inet"))
+            if "0" in addr.modifier.split(":"):
+                n = min(n, 1)
+            return f":{n}" if n else ":*"
+        return ""
+    return count
+
+
+def render_numbered(ruleset: Ruleset, host: HostProfile | None = None) -> str:
     """What ``pfctl -a 'regress/*' -gvvsr`` prints after loading into anchor ``regress``."""
+    host = host or HostProfile()
+    counter = loaded_counter(ruleset, host)
     out: list[str] = []
-    for rule in ruleset.rules:
-        out.append(f"@{rule.number} {rule_text(rule)}" + (" {" if rule.is_anchor and rule.inline else ""))
-        out.append("  [ Skip steps: ]")
+    steps = skip_steps(ruleset.rules)
+    for rule, step in zip(ruleset.rules, steps):
+        inline = rule.is_anchor and rule.anchor is not None
+        out.append(f"@{rule.number} {rule_text(rule, counter)}" + (" {" if inline else ""))
+        out.append(skip_text(rule.number, step))
         out.append("  [ queue: qname= qid=0 pqname= pqid=0 ]")
-        out.append(f"  [ Evaluations: 0         Packets: 0         Bytes: 0           States: 0     ]")
-        if rule.is_anchor and rule.inline and rule.anchor is not None:
-            out.append(render_numbered(rule.anchor).rstrip("\n"))
+        out.append("  [ Evaluations: 0         Packets: 0         Bytes: 0           States: 0     ]")
+        if inline:
+            out.append(render_numbered(rule.anchor, host).rstrip("\n"))  # type: ignore[arg-type]
             out.append("}")
     return "".join(line + "\n" for line in out if line)

@@ -114,7 +114,7 @@ class HostParser:
             name = word(lex).value
             expect(lex, ")")
             ifname, _, modifier = name.partition(":")
-            if modifier and modifier not in IF_MODIFIERS:
+            if modifier and any(m not in IF_MODIFIERS for m in modifier.split(":")):
                 raise SyntaxProblem(tok.line, f"invalid interface modifier {modifier}")
             return [Address("dynamic", name=ifname, modifier=modifier, negated=negated)]
         text = word(lex).value
@@ -124,7 +124,8 @@ class HostParser:
             return [Address("net", _host_net(a), name="self", negated=negated) for a in self.host.self_addresses()]
         net = parse_network(text)
         if net is not None:
-            return [Address("net", net, negated=negated)]
+            scope = text.partition("%")[2].split("/")[0]
+            return [Address("net", net, negated=negated, scope=scope)]
         ifname, _, modifier = text.partition(":")
         if self.host.is_known(ifname) and (not modifier or modifier in IF_MODIFIERS):
             nets = []
