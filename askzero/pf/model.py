@@ -104,6 +104,7 @@ class Rule:
     log: bool = False
     log_options: tuple[str, ...] = ()
     block_mode: str = ""  # drop | return | return-rst | return-icmp ... ("" = policy)
+    return_codes: tuple[str, ...] = ()  # return-icmp(code[, code6]) as written
     interface: str | None = None
     interface_negated: bool = False
     af: str | None = None
@@ -117,6 +118,10 @@ class Rule:
     icmp_code: str | None = None
     icmp6: bool = False  # written as icmp6-type
     state: str | None = None  # keep | modulate | synproxy | no
+    state_options: tuple[str, ...] = ()  # keep state (max 10, tcp.established 60, ...)
+    tos: str | None = None  # "0x10"
+    set_options: tuple[str, ...] = ()  # set (prio 2, tos 0x10)
+    probability_text: str | None = None  # as pfctl prints it: "50%"
     tag: str | None = None
     tagged: str | None = None
     tagged_negated: bool = False

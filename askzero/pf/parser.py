@@ -13,7 +13,7 @@ from pathlib import Path
 from askzero.errors import ConfigError, ParseIssue
 from askzero.pf.host import HostProfile
 from askzero.pf.expand import expand_rule
-from askzero.pf.lexer import Lexer, LexError
+from askzero.pf.lexer import Lexer, LexError, Token
 from askzero.pf.model import ANY, Address, PfConfig, Rule, Ruleset, Source, Table, Translation
 from askzero.pf.tables import TableSyntaxError, parse_entry, read_table_file
 from askzero.pf.terms import (
@@ -256,6 +256,8 @@ class PfParser:
         if action == "block":
             mode = accept(lex, "drop", "return", "return-rst", "return-icmp", "return-icmp6")
             base.block_mode = mode.value if mode else self.config.block_policy
+            if mode and lex.peek().value == "(":
+                base.return_codes = tuple(self._paren_words(lex))
         interfaces, protos, srcs, sports, dsts, dports = self._criteria(lex, base)
         icmp_types = self._options(lex, base)
         self._end(lex)
@@ -321,11 +323,14 @@ class PfParser:
             elif key in ("keep", "modulate", "synproxy"):
                 expect(lex, "state")
                 rule.state = key
-                self._skip_parens(lex)
+                if lex.peek().value == "(":
+                    rule.state_options = tuple(self._state_options(lex))
             elif key == "no":
                 expect(lex, "state")
                 rule.state = "no"
-            elif key in ("tag", "label", "rtable", "queue", "max-pkt-rate", "tos", "prio"):
+            elif key == "tos":
+                rule.tos = _tos(word(lex))
+            elif key in ("tag", "label", "rtable", "queue", "max-pkt-rate", "prio"):
                 value = word(lex).value
                 if key == "tag":
                     rule.tag = value
@@ -340,7 +345,13 @@ class PfParser:
             elif key == "received-on":
                 rule.received_on = word(lex).value
             elif key == "probability":
-                rule.probability = float(word(lex).value.rstrip("%")) / 100
+                text = word(lex).value
+                try:
+                    value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+                except ValueError:
+                    raise SyntaxProblem(tok.line) from None
+                rule.probability = value
+                rule.probability_text = f"{value * 100:g}%"
             elif key in ("user", "group"):
                 setattr(rule, key, self._owner(lex, key))
             elif key == "scrub":
@@ -350,7 +361,7 @@ class PfParser:
             elif key in ("allow-opts", "once", "fragment", "divert-reply"):
                 other.append(key)
             elif key == "set":
-                other.append(f"set {word(lex).value} {word(lex).value}")
+                rule.set_options += tuple(self._set_options(lex))
             else:
                 raise SyntaxProblem(tok.line)
         rule.translations = tuple(translations)
@@ -369,6 +380,32 @@ class PfParser:
         while lex.peek().value in POOL_OPTIONS:
             options.append(lex.next().value)
         return Translation(kind, addresses[0], port, tuple(options), tuple(addresses))
+
+    def _state_options(self, lex: Lexer) -> list[str]:
+        """``(max 10, no-sync, tcp.first 2)``: comma-separated options, each printed as written."""
+        expect(lex, "(")
+        options, current = [], []
+        while True:
+            tok = lex.next()
+            if tok.kind in ("nl", "eof"):
+                raise SyntaxProblem(tok.line)
+            if tok.value in (",", ")"):
+                if current:
+                    options.append(" ".join(current))
+                current = []
+                if tok.value == ")":
+                    return options
+            else:
+                current.append(tok.value)
+
+    def _set_options(self, lex: Lexer) -> list[str]:
+        """``set prio 2``, ``set tos lowdelay`` or ``set (prio 2, tos 0x10)``."""
+        items = self._state_options(lex) if lex.peek().value == "(" else [f"{word(lex).value} {word(lex).value}"]
+        out = []
+        for item in items:
+            key, _, value = item.partition(" ")
+            out.append(f"tos {_tos(Token('word', value, 0))}" if key == "tos" else item)
+        return out
 
     def _paren_words(self, lex: Lexer) -> list[str]:
         expect(lex, "(")
@@ -461,6 +498,19 @@ class PfParser:
         for part in name.split("/"):
             target = self._child(target, part)
         self.parse_file(path, target, depth + 1)
+
+
+TOS_NAMES = {"lowdelay": 0x10, "throughput": 0x08, "reliability": 0x04}
+
+
+def _tos(tok: Token) -> str:
+    """A tos value as pfctl prints it: names and numbers become 0xNN."""
+    text = tok.value
+    try:
+        value = TOS_NAMES[text] if text in TOS_NAMES else int(text, 0)
+    except ValueError:
+        raise SyntaxProblem(tok.line, "illegal tos value") from None
+    return f"0x{value:02x}"
 
 
 def _expand_label_macros(rule: Rule, nr: int) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from askzero.pf.model import Address, PortRange, Rule, Translation
-from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, PROTOCOLS
+from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, PROTOCOLS, icmp_code_name, icmp_code_number
 
 FLAG_ORDER = "FSRPAUEW"
 SCRUB_ORDER = ("no-df", "random-id", "min-ttl", "set-tos", "max-mss", "reassemble")
@@ -25,6 +25,33 @@ def flags_text(flags: str) -> str:
 def icmp_type_text(value: str, v6: bool) -> str:
     names = ICMP6_NAMES if v6 else ICMP_NAMES
     return names.get(int(value), value) if value.isdigit() else value
+
+
+def _code(rule: Rule, v6: bool) -> str:
+    table = ICMP6_TYPES if v6 else ICMP_TYPES
+    kind = int(rule.icmp_type) if rule.icmp_type and rule.icmp_type.isdigit() else table.get(rule.icmp_type or "", -1)
+    af = "inet6" if v6 else "inet"
+    number = icmp_code_number(af, kind, rule.icmp_code or "")
+    return icmp_code_name(af, kind, number) if number is not None else str(rule.icmp_code)
+
+
+def block_text(rule: Rule) -> str:
+    """``block`` and its return mode; return-icmp shows its codes per family as pfctl does."""
+    mode = rule.block_mode or "drop"
+    if mode == "return-rst" and rule.return_codes:
+        return f"block return-rst({' '.join(rule.return_codes)})"
+    if mode not in ("return-icmp", "return-icmp6"):
+        return f"block {mode}"
+    codes = list(rule.return_codes) or []
+    v4 = codes[0] if codes else "port-unr"
+    v6 = codes[1] if len(codes) > 1 else (codes[0] if codes and rule.af == "inet6" else "port-unr")
+    v4 = icmp_code_name("inet", 3, icmp_code_number("inet", 3, v4) or 0) if v4.isdigit() else v4
+    v6 = icmp_code_name("inet6", 1, int(v6)) if v6.isdigit() else v6
+    if rule.af == "inet":
+        return f"block return-icmp({v4})"
+    if rule.af == "inet6":
+        return f"block return-icmp6({v6})"
+    return f"block return-icmp({v4}, {v6})"
 
 
 def scrub_text(options: tuple[str, ...]) -> str:
@@ -96,7 +123,7 @@ def default_flags(rule: Rule) -> tuple[str, str] | None:
     """pfctl gives stateful tcp pass rules ``flags S/SA`` unless told otherwise."""
     if rule.flags is not None:
         return rule.flags
-    if rule.action != "pass" or rule.state == "no" or "flags any" in rule.other:
+    if rule.action != "pass" or rule.state == "no" or "flags any" in rule.other or "fragment" in rule.other:
         return None
     if rule.proto in (None, "tcp"):
         return ("S", "SA")
@@ -112,7 +139,7 @@ def rule_text(rule: Rule, counter: Counter | None = None) -> str:
     if rule.action == "anchor":
         words.append(f'anchor "{rule.anchor_name}"' if rule.anchor_name and not rule.anchor_name.startswith("_") else "anchor")
     elif rule.action == "block":
-        words.append(f"block {rule.block_mode or 'drop'}")
+        words.append(block_text(rule))
     else:
         words.append(rule.action)
     if rule.direction:
@@ -145,22 +172,40 @@ def rule_text(rule: Rule, counter: Counter | None = None) -> str:
     flags = default_flags(rule)
     if flags:
         words.append(f"flags {flags_text(flags[0])}/{flags_text(flags[1])}")
+    elif "flags any" in rule.other and rule.action in ("pass", "match") and rule.state != "no":
+        words.append("flags any")
     if rule.icmp_type:
         v6 = rule.icmp6
         kw = "icmp6-type" if v6 else "icmp-type"
-        words.append(f"{kw} {icmp_type_text(rule.icmp_type, v6)}" + (f" code {rule.icmp_code}" if rule.icmp_code else ""))
-    if rule.tagged:
-        words.append(f"{'! ' if rule.tagged_negated else ''}tagged {rule.tagged}")
-    if rule.state in ("modulate", "synproxy"):
-        words.append(f"{rule.state} state")
-    elif rule.state == "no" and rule.action == "pass":
+        words.append(f"{kw} {icmp_type_text(rule.icmp_type, v6)}" + (f" code {_code(rule, v6)}" if rule.icmp_code else ""))
+    if rule.tos:
+        words.append(f"tos {rule.tos}")
+    if rule.set_options:
+        words.append(f"set ({', '.join(rule.set_options)})")
+    if rule.state == "no" and rule.action == "pass":
         words.append("no state")
+    elif rule.state in ("modulate", "synproxy"):
+        words.append(f"{rule.state} state")
+    elif rule.state_options:
+        words.append("keep state")
+    if rule.probability_text:
+        words.append(f"probability {rule.probability_text}")
+    if rule.state_options:
+        words.append(f"({', '.join(rule.state_options)})")
     if rule.scrub:
         words.append(f"scrub ({scrub_text(rule.scrub)})")
-    words.extend(o for o in rule.other if o != "flags any")
-    if rule.tag:
-        words.append(f"tag {rule.tag}")
+    for option in ("fragment", "allow-opts"):
+        if option in rule.other:
+            words.append(option)
     if rule.label:
         words.append(f'label "{rule.label}"')
+    if "once" in rule.other:
+        words.append("once")
+    if rule.tag:
+        words.append(f"tag {rule.tag}")
+    if rule.tagged:
+        words.append(f"{'! ' if rule.tagged_negated else ''}tagged {rule.tagged}")
+    words.extend(o for o in rule.other if o.split()[0] in ("rtable", "max-pkt-rate", "queue", "divert-to",
+                                                          "divert-packet", "divert-reply"))
     words.extend(translation_text(t, counter(t.address, rule) if counter else "") for t in rule.translations)
     return " ".join(words)

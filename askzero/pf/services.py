@@ -64,3 +64,33 @@ def port_number(name: str, proto: str | None) -> int | None:
     if entry is None:
         return None
     return entry[0]
+
+_UNREACH4 = ("net-unr host-unr proto-unr port-unr needfrag srcfail net-unk host-unk isolate net-prohib "
+             "host-prohib net-tos host-tos filter-prohib host-preced cutoff-preced").split()
+# (family, type) -> code name -> code, as pfctl's icmp_code table
+ICMP_CODES: dict[tuple[str, int], dict[str, int]] = {
+    ("inet", 3): {name: code for code, name in enumerate(_UNREACH4)},
+    ("inet", 5): {"redir-net": 0, "redir-host": 1, "redir-tos-net": 2, "redir-tos-host": 3},
+    ("inet", 9): {"normal-adv": 0, "common-adv": 16},
+    ("inet", 11): {"transit": 0, "reassemb": 1},
+    ("inet", 12): {"badhead": 0, "optmiss": 1, "badlen": 2},
+    ("inet", 40): {"unknown-ind": 1, "auth-fail": 2, "decrypt-fail": 3},
+    ("inet6", 1): {"noroute-unr": 0, "admin-unr": 1, "beyond-unr": 2, "addr-unr": 3, "port-unr": 4},
+    ("inet6", 3): {"transit": 0, "reassemb": 1},
+    ("inet6", 4): {"badhead": 0, "nxthdr": 1},
+    ("inet6", 137): {"redironlink": 0, "redirrouter": 1},
+}
+
+
+def icmp_code_name(af: str, icmp_type: int, code: int) -> str:
+    """A code's name for its type and family, or its number."""
+    for name, value in ICMP_CODES.get((af, icmp_type), {}).items():
+        if value == code:
+            return name
+    return str(code)
+
+
+def icmp_code_number(af: str, icmp_type: int, name: str) -> int | None:
+    if name.isdigit():
+        return int(name)
+    return ICMP_CODES.get((af, icmp_type), {}).get(name)
