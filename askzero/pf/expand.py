@@ -69,7 +69,7 @@ def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: 
             usable = [a for a in tr.candidates if af is None or a.af in (None, af)] or list(tr.candidates)
             if usable and af is None and usable[0].af is not None:
                 af = usable[0].af
-            translations.append(replace(tr, address=usable[0]) if usable else tr)
+            translations.append(replace(tr, address=usable[0], candidates=tuple(usable)) if usable else tr)
         if ifname is None and (src.scope or dst.scope):
             ifname = src.scope or dst.scope  # pfctl takes the interface from a scoped address
         flags = base.flags if proto in (None, "tcp") else None

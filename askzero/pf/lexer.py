@@ -52,8 +52,11 @@ def _scan(text: str, line: int, allow_newlines: bool = True) -> Iterator[Token]:
         if c in " \t\r":
             i += 1
             continue
-        if c == "#":
+        if c == "#":  # a comment ends at a newline not escaped by a backslash, as in pfctl
             while i < n and text[i] != "\n":
+                if text[i] == "\\" and text.startswith("\n", i + 1):
+                    i += 1
+                    line += 1
                 i += 1
             continue
         if c in "\"'":

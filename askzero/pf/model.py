@@ -39,6 +39,7 @@ class Address:
     modifier: str = ""
     negated: bool = False
     scope: str = ""  # fe80::1%lo0: the interface a link-local address belongs to
+    bits: int | None = None  # (lo0)/24: the prefix applied to a dynamic address
 
     @property
     def af(self) -> str | None:
@@ -161,6 +162,8 @@ class Table:
     entries: list[TableEntry] = field(default_factory=list)
     files: tuple[str, ...] = ()
     anchor: str = ""
+    # the definition as written, for printing: ("file", path) or ("inline", entries)
+    layout: list[tuple[str, object]] = field(default_factory=list)
 
 
 @dataclass

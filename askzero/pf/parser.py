@@ -43,6 +43,7 @@ class PfParser:
         self.hosts = HostParser(host)
         self.config = PfConfig(main=Ruleset(), macros=dict(macros or {}))
         self.issues: list[ParseIssue] = []
+        self._automatic = 0  # pfctl's counter for __automatic_N tables
 
     # -- files and statements -------------------------------------------------------
 
@@ -207,9 +208,16 @@ class PfParser:
                 flags.append(lex.next().value)
             elif tok.value == "file" and tok.kind == "word":
                 lex.next()
-                files.append(self._table_file(word(lex).value, table))
+                path = word(lex).value
+                files.append(self._table_file(path, table))
+                table.layout.append(("file", path))
             elif tok.value == "{" and tok.kind == "punct":
-                table.entries.extend(self._inline_entries(lex, src))
+                inline = self._inline_entries(lex, src)
+                table.entries.extend(inline)
+                if table.layout and table.layout[-1][0] == "inline":
+                    table.layout[-1][1].extend(inline)  # type: ignore[attr-defined]
+                else:
+                    table.layout.append(("inline", inline))
             else:
                 break
         self._end(lex)
@@ -400,7 +408,14 @@ class PfParser:
 
     def _set_options(self, lex: Lexer) -> list[str]:
         """``set prio 2``, ``set tos lowdelay`` or ``set (prio 2, tos 0x10)``."""
-        items = self._state_options(lex) if lex.peek().value == "(" else [f"{word(lex).value} {word(lex).value}"]
+        if lex.peek().value == "(":
+            items = self._state_options(lex)
+        else:
+            key = word(lex).value
+            if key == "prio" and lex.peek().value == "(":
+                items = [f"prio({', '.join(self._paren_words(lex))})"]
+            else:
+                items = [f"{key} {word(lex).value}"]
         out = []
         for item in items:
             key, _, value = item.partition(" ")
@@ -430,7 +445,24 @@ class PfParser:
                 dports: list, icmp_types: list | None = None) -> list[Rule]:
         rules, problems = expand_rule(base, interfaces, protos, srcs, sports, dsts, dports, icmp_types)
         self.issues.extend(ParseIssue(base.source.file, base.source.line, m) for m in problems)
-        return rules
+        return [self._pool_tables(rule) for rule in rules]
+
+    def _pool_tables(self, rule: Rule) -> Rule:
+        """A pool of several addresses is loaded as a table of its own, as pfctl does."""
+        from askzero.pf.model import TableEntry
+
+        translations = []
+        for tr in rule.translations:
+            if len(tr.candidates) > 1:
+                name = f"__automatic_{self._automatic}"
+                self._automatic += 1
+                entries = [TableEntry(a.net, False, rule.source) for a in tr.candidates if a.net is not None]
+                table = Table(name, rule.source, ("const",), entries, anchor=rule.path, layout=[("inline", entries)])
+                self.config.main.tables[name] = table
+                self.config.echo.append(("table", table))
+                tr = replace(tr, address=Address("table", name=name), candidates=())
+            translations.append(tr)
+        return replace(rule, translations=tuple(translations))
 
     # -- antispoof and anchors --------------------------------------------------------------
 

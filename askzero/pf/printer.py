@@ -83,7 +83,8 @@ def address_text(addr: Address, count: str = "") -> str:
         return f"{neg}<{addr.name}{count}>"
     if addr.kind == "dynamic":
         mod = f":{addr.modifier}" if addr.modifier else ""
-        return f"{neg}({addr.name}{mod}{count})"
+        bits = f"/{addr.bits}" if addr.bits is not None else ""
+        return f"{neg}({addr.name}{mod}{count}){bits}"
     assert addr.net is not None
     full = addr.net.prefixlen == addr.net.max_prefixlen
     return f"{neg}{addr.net.network_address if full else addr.net}"
@@ -184,7 +185,7 @@ def rule_text(rule: Rule, counter: Counter | None = None) -> str:
         words.append(f"set ({', '.join(rule.set_options)})")
     if rule.state == "no" and rule.action == "pass":
         words.append("no state")
-    elif rule.state in ("modulate", "synproxy"):
+    elif rule.state in ("modulate", "synproxy") and rule.proto in (None, "tcp"):
         words.append(f"{rule.state} state")
     elif rule.state_options:
         words.append("keep state")

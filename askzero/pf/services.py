@@ -57,8 +57,11 @@ ICMP6_TYPES: dict[str, int] = {
 
 def port_number(name: str, proto: str | None) -> int | None:
     """The port of a service name or number, or None when unknown (pfctl's getservbyname)."""
-    if name.isdigit():
-        value = int(name)
+    if name.isdigit() or name.lower().startswith("0x"):
+        try:
+            value = int(name, 0) if not name.isdigit() else int(name)
+        except ValueError:
+            return None
         return value if 0 <= value <= 65535 else None
     entry = SERVICES.get(name)
     if entry is None:

@@ -13,10 +13,11 @@ INDENT = "  "
 
 def table_text(table: Table) -> str:
     words = [f"table <{table.name}>", *table.flags]
-    words += [f'file "{f}"' for f in table.files]
-    inline = [e for e in table.entries if e.source.file == table.source.file]
-    if inline:
-        words.append("{ " + " ".join(("!" if e.negated else "") + _net(e.net) for e in inline) + " }")
+    for kind, value in table.layout:
+        if kind == "file":
+            words.append(f'file "{value}"')
+        else:
+            words.append("{ " + " ".join(("!" if e.negated else "") + _net(e.net) for e in value) + " }")  # type: ignore[attr-defined]
     return " ".join(words)
 
 

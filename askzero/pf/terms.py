@@ -116,7 +116,11 @@ class HostParser:
             ifname, _, modifier = name.partition(":")
             if modifier and any(m not in IF_MODIFIERS for m in modifier.split(":")):
                 raise SyntaxProblem(tok.line, f"invalid interface modifier {modifier}")
-            return [Address("dynamic", name=ifname, modifier=modifier, negated=negated)]
+            bits = None
+            after = lex.peek()
+            if after.kind == "word" and after.value.startswith("/") and after.value[1:].isdigit():
+                bits = int(lex.next().value[1:])
+            return [Address("dynamic", name=ifname, modifier=modifier, negated=negated, bits=bits)]
         text = word(lex).value
         if text in ("any", "no-route", "urpf-failed"):
             return [Address(text, negated=negated)]
@@ -129,7 +133,11 @@ class HostParser:
         ifname, _, modifier = text.partition(":")
         if self.host.is_known(ifname) and (not modifier or modifier in IF_MODIFIERS):
             nets = []
-            for addr in self.host.addresses(ifname):
+            addresses = self.host.addresses(ifname)
+            if modifier == "0":  # the first address of each family only
+                addresses = [a for i, a in enumerate(addresses)
+                             if all(b.version != a.version for b in addresses[:i])]
+            for addr in addresses:
                 if modifier == "network":
                     nets.append(addr.network)
                 else:
