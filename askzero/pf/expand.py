@@ -18,7 +18,7 @@ SKIPPING = "skipping rule due to errors"
 
 def combination_problems(rule: Rule) -> list[str]:
     """What pfctl's rule_consistent() says of one expanded rule."""
-    problems = []
+    problems = [f"\0{a.modifier}" for a in (rule.src, rule.dst) if a.kind == "invalid"]
     if (rule.src_port or rule.dst_port) and rule.proto not in ("tcp", "udp", "6", "17"):
         problems.append("port only applies to tcp/udp")
     if rule.proto == "icmp" and rule.af == "inet6":

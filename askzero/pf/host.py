@@ -40,6 +40,7 @@ class HostProfile:
     interfaces: dict[str, Interface] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
     groups: dict[str, int] = field(default_factory=dict)
+    hosts: dict[str, list[str]] = field(default_factory=lambda: {"localhost": ["127.0.0.1", "::1"]})
     source: str = ""
 
     def members(self, name: str) -> list[Interface]:
@@ -106,4 +107,5 @@ def host_from_dict(data: dict, name: str = "host profile") -> HostProfile:
                 iface.groups.append("egress")
     host.users = {str(k): int(v) for k, v in data.get("users", {}).items()}
     host.groups = {str(k): int(v) for k, v in data.get("groups", {}).items()}
+    host.hosts.update({str(k): [str(a) for a in v] for k, v in data.get("hosts", {}).items()})
     return host

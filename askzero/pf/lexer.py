@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 MAX_LINE = 65536
+MAX_STRING = 8191  # pfctl's yylex buffer
 MAX_MACRO_DEPTH = 32
 MAX_EXPANSION = 1 << 22  # characters produced by macros in one file
 PUNCT_PAIRS = ("<=", ">=", "!=", "<>", "><")
@@ -71,6 +72,8 @@ def _scan(text: str, line: int, allow_newlines: bool = True) -> Iterator[Token]:
                 end += 1
             if end >= n:
                 raise LexError(line, "unterminated quoted string")
+            if end - i > MAX_STRING:
+                raise LexError(line, "string too long")
             yield Token("string", "".join(buf), line)
             i = end + 1
             continue

@@ -81,7 +81,11 @@ class PfParser:
                     return
                 self._statement(lex, display, ruleset, depth)
             except (SyntaxProblem, LexError) as exc:
+                if getattr(exc, "bare", ""):
+                    self.issues.append(ParseIssue("", 0, exc.bare))  # type: ignore[union-attr]
                 self.issues.append(ParseIssue(display, exc.line, exc.message))
+                if exc.message == "string too long":
+                    self.issues.append(ParseIssue(display, exc.line, "syntax error"))
                 try:
                     lex.skip_to_eol()
                 except LexError:
@@ -168,6 +172,8 @@ class PfParser:
                 value = int(tok.value, 0)
             except ValueError:
                 raise SyntaxProblem(tok.line) from None
+            if value == 0:
+                raise SyntaxProblem(tok.line, "hostid must be non-zero")
             echo.append(("option", f"set hostid 0x{value:08x}"))
         else:
             values = []
@@ -267,7 +273,7 @@ class PfParser:
             if mode and lex.peek().value == "(":
                 base.return_codes = tuple(self._paren_words(lex))
         interfaces, protos, srcs, sports, dsts, dports = self._criteria(lex, base)
-        icmp_types = self._options(lex, base)
+        icmp_types = self._options(lex, base, protos)
         self._end(lex)
         return self._expand(base, interfaces, protos, srcs, sports, dsts, dports, icmp_types)
 
@@ -309,8 +315,9 @@ class PfParser:
         code = word(lex).value if accept(lex, "code") else None
         return [(name, code)]
 
-    def _options(self, lex: Lexer, rule: Rule) -> list[tuple[str | None, str | None]]:
+    def _options(self, lex: Lexer, rule: Rule, rule_protos: list | None = None) -> list[tuple[str | None, str | None]]:
         """Options after the addresses; returns the icmp-type list, which expands like hosts."""
+        rule_protos = [p for p in (rule_protos or []) if p]
         icmp_types: list[tuple[str | None, str | None]] = [(None, None)]
         other: list[str] = []
         translations: list[Translation] = []
@@ -322,6 +329,10 @@ class PfParser:
             key = tok.value
             if key == "flags":
                 value = word(lex).value
+                if value != "any" and "/" not in value:
+                    raise SyntaxProblem(tok.line)
+                if value != "any" and rule_protos and "tcp" not in rule_protos:
+                    raise SyntaxProblem(tok.line, "flags only apply to tcp")
                 rule.flags = None if value == "any" else tuple(value.split("/", 1) + [""])[:2]  # type: ignore[assignment]
                 if value == "any":
                     other.append("flags any")
@@ -339,7 +350,12 @@ class PfParser:
             elif key == "tos":
                 rule.tos = _tos(word(lex))
             elif key in ("tag", "label", "rtable", "queue", "max-pkt-rate", "prio"):
-                value = word(lex).value
+                value_tok = word(lex)
+                value = value_tok.value
+                if key in ("tag", "label") and value_tok.kind == "word" and value.isdigit():
+                    raise SyntaxProblem(tok.line)
+                if key == "tag" and len(value) > 63:
+                    raise SyntaxProblem(tok.line, "tag too long, max 63 chars")
                 if key == "tag":
                     rule.tag = value
                 elif key == "label":
@@ -347,7 +363,10 @@ class PfParser:
                 else:
                     other.append(f"{key} {value}")
             elif key == "tagged":
-                rule.tagged = word(lex).value
+                value_tok = word(lex)
+                if value_tok.kind == "word" and value_tok.value.isdigit():
+                    raise SyntaxProblem(tok.line)
+                rule.tagged = value_tok.value
             elif key == "!" and accept(lex, "tagged"):
                 rule.tagged, rule.tagged_negated = word(lex).value, True
             elif key == "received-on":
@@ -413,9 +432,17 @@ class PfParser:
         else:
             key = word(lex).value
             if key == "prio" and lex.peek().value == "(":
-                items = [f"prio({', '.join(self._paren_words(lex))})"]
+                values = self._paren_words(lex)
+                items = [f"prio({', '.join(values)})"]
             else:
-                items = [f"{key} {word(lex).value}"]
+                values = [word(lex).value]
+                items = [f"{key} {values[0]}"]
+            if key == "prio":
+                for value in values:
+                    if not value.lstrip("-").isdigit():
+                        raise SyntaxProblem(lex.peek().line)
+                    if not 0 <= int(value) <= 7:
+                        raise SyntaxProblem(lex.peek().line, "prio must be 0 - 7")
         out = []
         for item in items:
             key, _, value = item.partition(" ")
@@ -444,7 +471,8 @@ class PfParser:
     def _expand(self, base: Rule, interfaces: list, protos: list, srcs: list, sports: list, dsts: list,
                 dports: list, icmp_types: list | None = None) -> list[Rule]:
         rules, problems = expand_rule(base, interfaces, protos, srcs, sports, dsts, dports, icmp_types)
-        self.issues.extend(ParseIssue(base.source.file, base.source.line, m) for m in problems)
+        self.issues.extend(ParseIssue("", 0, m[1:]) if m.startswith("\0") else
+                           ParseIssue(base.source.file, base.source.line, m) for m in problems)
         return [self._pool_tables(rule) for rule in rules]
 
     def _pool_tables(self, rule: Rule) -> Rule:

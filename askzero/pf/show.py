@@ -46,8 +46,6 @@ def render(config: PfConfig, rules: bool = True) -> str:
     # pfctl echoes macros, options and tables while parsing, and rules when it loads them
     echo = [e for e in config.echo if e[0] != "rule"] + ([e for e in config.echo if e[0] == "rule"] if rules else [])
     for kind, item in echo:
-        if not rules and kind == "table":
-            continue
         if kind == "macro":
             name, value = item  # type: ignore[misc]
             lines.append(f'{name} = "{value}"')

@@ -21,12 +21,20 @@ IF_MODIFIERS = ("network", "broadcast", "peer", "0")
 
 
 class SyntaxProblem(Exception):
-    """A parse error at a line, reported by the parser with pfctl's wording."""
+    """A parse error at a line, reported by the parser with pfctl's wording.
 
-    def __init__(self, line: int, message: str = "syntax error") -> None:
+    ``bare`` is a message pfctl prints before it with no position (from its host lookup).
+    """
+
+    def __init__(self, line: int, message: str = "syntax error", bare: str = "") -> None:
         super().__init__(message)
         self.line = line
         self.message = message
+        self.bare = bare
+
+
+def host_problem(line: int, bare: str) -> SyntaxProblem:
+    return SyntaxProblem(line, "could not parse host specification", bare)
 
 
 def expect(lex: Lexer, value: str) -> Token:
@@ -114,6 +122,8 @@ class HostParser:
             name = word(lex).value
             expect(lex, ")")
             ifname, _, modifier = name.partition(":")
+            if not ifname[:1].isalpha():
+                raise SyntaxProblem(tok.line, f"invalid interface name '{name}'")
             if modifier and any(m not in IF_MODIFIERS for m in modifier.split(":")):
                 raise SyntaxProblem(tok.line, f"invalid interface modifier {modifier}")
             bits = None
@@ -124,6 +134,8 @@ class HostParser:
         text = word(lex).value
         if text in ("any", "no-route", "urpf-failed"):
             return [Address(text, negated=negated)]
+        if text in self.host.hosts:
+            return [Address("net", parse_network(a), name=text, negated=negated) for a in self.host.hosts[text]]
         if text == "self":
             return [Address("net", _host_net(a), name="self", negated=negated) for a in self.host.self_addresses()]
         net = parse_network(text)
@@ -143,9 +155,17 @@ class HostParser:
                 else:
                     nets.append(_host_net(addr))
             if not nets:
-                raise SyntaxProblem(tok.line, f"no IP address found for {text}")
+                raise host_problem(tok.line, f"no IP address found for {text}")
             return [Address("net", n, name=text, negated=negated) for n in nets]
-        raise SyntaxProblem(tok.line, f"no IP address found for {text}")
+        head, _, bits = text.partition("/")
+        if bits.isdigit() and parse_network(head) is not None:
+            limit = 32 if ":" not in head else 128
+            if int(bits) > 128:
+                raise host_problem(tok.line, f"netmask is too large: /{bits}")
+            if int(bits) > limit:  # pfctl reports this one per expanded rule
+                return [Address("invalid", name=text, modifier=f"netmask {bits} invalid for IPv4 address",
+                                negated=negated)]
+        raise host_problem(tok.line, f"no IP address found for {text}")
 
 
 SHORT_V4 = re.compile(r"^\d{1,3}(\.\d{1,3}){0,3}/\d{1,2}$")
