@@ -30,7 +30,8 @@ from askzero.pf.terms import (
 
 MAX_INCLUDE_DEPTH = 16
 KEYWORDS = {"pass", "block", "match", "anchor", "antispoof", "table", "set", "include", "load", "queue"}
-TRANSLATIONS = ("nat-to", "rdr-to", "binat-to", "af-to", "route-to", "reply-to", "dup-to")
+TRANSLATIONS = ("nat-to", "rdr-to", "binat-to", "af-to", "route-to", "reply-to", "dup-to", "divert-to")
+DIVERTS = ("divert-to", "divert-reply", "divert-packet")
 POOL_OPTIONS = ("bitmask", "random", "source-hash", "round-robin", "least-states", "static-port", "sticky-address")
 # A resolver maps a path written in pf.conf to (path on disk, name to cite).
 Resolver = Callable[[str], tuple[Path, str]]
@@ -383,9 +384,21 @@ class PfParser:
                 setattr(rule, key, self._owner(lex, key))
             elif key == "scrub":
                 rule.scrub = tuple(self._paren_words(lex))
+            elif key in DIVERTS and (any(t.kind in DIVERTS for t in translations)
+                                     or any(o.split()[0] in DIVERTS for o in other)):
+                raise SyntaxProblem(tok.line, "more than one divert option")
             elif key in TRANSLATIONS:
                 translations.append(self._translation(lex, key))
-            elif key in ("allow-opts", "once", "fragment", "divert-reply"):
+                if key == "divert-to" and rule.af and all(a.af not in (None, rule.af) for a in translations[-1].candidates):
+                    raise SyntaxProblem(tok.line, "divert-to address family mismatch")
+            elif key == "divert-packet":
+                expect(lex, "port")
+                other.append(f"divert-packet port {word(lex).value}")
+            elif key == "divert-reply":
+                if rule.direction == "in":
+                    raise SyntaxProblem(tok.line, "divert-reply used with incoming rule")
+                other.append(key)
+            elif key in ("allow-opts", "once", "fragment"):
                 other.append(key)
             elif key == "set":
                 rule.set_options += tuple(self._set_options(lex))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from askzero.pf.model import Address, PortRange, Rule, Translation
-from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, PROTOCOLS, icmp_code_name, icmp_code_number
+from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, PROTOCOL_NAMES, icmp_code_name, icmp_code_number
 
 FLAG_ORDER = "FSRPAUEW"
 SCRUB_ORDER = ("no-df", "random-id", "min-ttl", "set-tos", "max-mss", "reassemble")
@@ -109,6 +109,7 @@ def translation_text(tr: Translation, count: str = "") -> str:
 
 
 LOG_ORDER = ("all", "matches", "user", "to")
+TRANSLATION_ORDER = ("divert-to", "af-to", "nat-to", "rdr-to", "binat-to", "route-to", "reply-to", "dup-to")
 
 
 def _log_options(options: tuple[str, ...]) -> list[str]:
@@ -155,7 +156,9 @@ def rule_text(rule: Rule, counter: Counter | None = None) -> str:
         words.append(rule.af)
     if rule.proto:
         proto = "ipv6-icmp" if rule.proto == "icmp6" else rule.proto
-        words.append(f"proto {proto if proto in PROTOCOLS else proto}")
+        if proto.isdigit():
+            proto = PROTOCOL_NAMES.get(int(proto), proto)
+        words.append(f"proto {proto}")
     if rule.src.kind == "any" and not rule.src.negated and rule.dst.kind == "any" and not rule.dst.negated \
             and rule.src_port is None and rule.dst_port is None:
         words.append("all")
@@ -206,7 +209,10 @@ def rule_text(rule: Rule, counter: Counter | None = None) -> str:
         words.append(f"tag {rule.tag}")
     if rule.tagged:
         words.append(f"{'! ' if rule.tagged_negated else ''}tagged {rule.tagged}")
-    words.extend(o for o in rule.other if o.split()[0] in ("rtable", "max-pkt-rate", "queue", "divert-to",
-                                                          "divert-packet", "divert-reply"))
-    words.extend(translation_text(t, counter(t.address, rule) if counter else "") for t in rule.translations)
+    words.extend(o for o in rule.other if o.split()[0] in ("rtable", "max-pkt-rate", "queue"))
+    ordered = sorted(rule.translations, key=lambda t: TRANSLATION_ORDER.index(t.kind))
+    divert = [t for t in ordered if t.kind == "divert-to"]
+    words.extend(translation_text(t, counter(t.address, rule) if counter else "") for t in divert)
+    words.extend(o for o in rule.other if o.split()[0] in ("divert-packet", "divert-reply"))
+    words.extend(translation_text(t, counter(t.address, rule) if counter else "") for t in ordered if t not in divert)
     return " ".join(words)

@@ -37,7 +37,7 @@ PROTOCOLS: dict[str, int] = {
     "ipv6": 41, "ipv6-route": 43, "ipv6-frag": 44, "rsvp": 46, "gre": 47, "esp": 50,
     "ah": 51, "ipv6-icmp": 58, "icmp6": 58, "ipv6-nonxt": 59, "ipv6-opts": 60, "eigrp": 88,
     "ospf": 89, "ipip": 94, "etherip": 97, "encap": 98, "pim": 103, "ipcomp": 108,
-    "vrrp": 112, "carp": 112, "l2tp": 115, "sctp": 132, "pfsync": 240,
+    "carp": 112, "vrrp": 112, "l2tp": 115, "sctp": 132, "pfsync": 240,
 }
 PROTOCOL_NAMES = {number: name for name, number in reversed(list(PROTOCOLS.items()))}
 
