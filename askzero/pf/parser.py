@@ -344,7 +344,7 @@ class PfParser:
                 expect(lex, "state")
                 rule.state = key
                 if lex.peek().value == "(":
-                    rule.state_options = tuple(self._state_options(lex))
+                    rule.state_options = normalize_state_options(self._state_options(lex))
             elif key == "no":
                 expect(lex, "state")
                 rule.state = "no"
@@ -494,7 +494,7 @@ class PfParser:
 
         translations = []
         for tr in rule.translations:
-            if len(tr.candidates) > 1:
+            if len(tr.candidates) > 1 and tr.kind != "divert-to":
                 name = f"__automatic_{self._automatic}"
                 self._automatic += 1
                 entries = [TableEntry(a.net, False, rule.source) for a in tr.candidates if a.net is not None]
@@ -573,6 +573,31 @@ class PfParser:
         self.parse_file(path, target, depth + 1)
 
 
+TIMEOUTS = ("tcp.first", "tcp.opening", "tcp.established", "tcp.closing", "tcp.finwait", "tcp.closed",
+            "tcp.tsdiff", "udp.first", "udp.single", "udp.multiple", "icmp.first", "icmp.error", "other.first",
+            "other.single", "other.multiple", "frag", "interval", "adaptive.start", "adaptive.end", "src.track")
+STATE_OPTION_ORDER = ("max", "no-sync", "pflow", "sloppy", "source-track", "max-src-states", "max-src-nodes",
+                      "max-src-conn", "max-src-conn-rate", "overload", "if-bound", "floating", *TIMEOUTS)
+
+
+def normalize_state_options(options: list[str]) -> tuple[str, ...]:
+    """State options as pfctl prints them: its order, and the settings it implies."""
+    keys = {o.split()[0]: o for o in options}
+    if "max" in keys and "adaptive.start" not in keys and "adaptive.end" not in keys:
+        limit = int(keys["max"].split()[1], 0)
+        keys["adaptive.start"] = f"adaptive.start {limit * 6 // 10}"
+        keys["adaptive.end"] = f"adaptive.end {limit * 12 // 10}"
+    if "source-track" in keys and keys["source-track"] == "source-track":
+        keys["source-track"] = "source-track rule"
+    if ("max-src-conn" in keys or "max-src-conn-rate" in keys or "max-src-nodes" in keys
+            or "max-src-states" in keys) and "source-track" not in keys:
+        keys["source-track"] = "source-track rule"
+    if "max-src-conn-rate" in keys and "src.track" not in keys:
+        keys["src.track"] = f"src.track {keys['max-src-conn-rate'].split('/')[-1]}"
+    rank = {k: i for i, k in enumerate(STATE_OPTION_ORDER)}
+    return tuple(keys[k] for k in sorted(keys, key=lambda k: rank.get(k, len(rank))))
+
+
 TOS_NAMES = {"lowdelay": 0x10, "throughput": 0x08, "reliability": 0x04}
 
 
@@ -601,8 +626,8 @@ def _expand_label_macros(rule: Rule, nr: int) -> None:
 
     values = {
         "nr": str(nr), "if": rule.interface or "any", "proto": rule.proto or "any",
-        "srcaddr": address_text(rule.src).replace("! ", "!"), "srcport": port(rule.src_port),
-        "dstaddr": address_text(rule.dst).replace("! ", "!"), "dstport": port(rule.dst_port),
+        "srcaddr": address_text(rule.src), "srcport": port(rule.src_port),
+        "dstaddr": address_text(rule.dst), "dstport": port(rule.dst_port),
     }
     for attr in ("label", "tag", "tagged"):
         text = getattr(rule, attr)

@@ -73,7 +73,7 @@ def scrub_text(options: tuple[str, ...]) -> str:
 Counter = Callable[[Address, Rule], str]
 
 
-def address_text(addr: Address, count: str = "") -> str:
+def address_text(addr: Address, count: str = "", af: str | None = None) -> str:
     neg = "! " if addr.negated else ""
     if addr.kind == "any":
         return f"{neg}any"
@@ -83,7 +83,7 @@ def address_text(addr: Address, count: str = "") -> str:
         return f"{neg}<{addr.name}{count}>"
     if addr.kind == "dynamic":
         mod = f":{addr.modifier}" if addr.modifier else ""
-        bits = f"/{addr.bits}" if addr.bits is not None else ""
+        bits = f"/{addr.bits}" if addr.bits is not None and not (addr.bits > 32 and af == "inet") else ""
         return f"{neg}({addr.name}{mod}{count}){bits}"
     assert addr.net is not None
     full = addr.net.prefixlen == addr.net.max_prefixlen
@@ -101,7 +101,7 @@ def translation_text(tr: Translation, count: str = "") -> str:
     if tr.port is not None:
         single = tr.port.op == "=" or (tr.port.op == ":" and tr.port.low == tr.port.high)
         out += f" port {tr.port.low}" if single else f" port {port_text(tr.port)}"
-    options = list(tr.options)
+    options = sorted(tr.options, key=lambda o: POOL_ORDER.index(o) if o in POOL_ORDER else len(POOL_ORDER))
     pooled = tr.address.kind == "table" or (tr.address.kind == "dynamic" and tr.address.modifier != "0")
     if pooled and not any(o in options for o in ("bitmask", "random", "source-hash", "round-robin", "least-states")):
         options.insert(0, "round-robin")  # pfctl's default pool type for several addresses
@@ -109,6 +109,7 @@ def translation_text(tr: Translation, count: str = "") -> str:
 
 
 LOG_ORDER = ("all", "matches", "user", "to")
+POOL_ORDER = ("bitmask", "random", "source-hash", "round-robin", "least-states", "sticky-address", "static-port")
 TRANSLATION_ORDER = ("divert-to", "af-to", "nat-to", "rdr-to", "binat-to", "route-to", "reply-to", "dup-to")
 
 
@@ -135,7 +136,7 @@ def default_flags(rule: Rule) -> tuple[str, str] | None:
 def rule_text(rule: Rule, counter: Counter | None = None) -> str:
     """The rule as ``pfctl -nv`` prints it; with ``counter``, as ``pfctl -vvsr`` after loading."""
     def addr(a: Address) -> str:
-        return address_text(a, counter(a, rule) if counter else "")
+        return address_text(a, counter(a, rule) if counter else "", rule.af)
 
     words: list[str] = []
     if rule.action == "anchor":
