@@ -418,7 +418,19 @@ class PfParser:
             port = parse_ports(lex)[0]
         options = []
         while lex.peek().value in POOL_OPTIONS:
-            options.append(lex.next().value)
+            option = lex.next().value
+            nxt = lex.peek()
+            if option == "source-hash" and nxt.kind in ("word", "string") and nxt.value not in POOL_OPTIONS \
+                    and nxt.value not in TRANSLATIONS:
+                key = lex.next().value
+                if key.lower().startswith("0x"):
+                    key = key.lower()
+                else:  # pfctl hashes a text key with MD5
+                    import hashlib
+
+                    key = "0x" + hashlib.md5(key.encode()).hexdigest()
+                option = f"source-hash {key}"
+            options.append(option)
         return Translation(kind, addresses[0], port, tuple(options), tuple(addresses))
 
     def _state_options(self, lex: Lexer) -> list[str]:

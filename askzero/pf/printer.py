@@ -101,9 +101,13 @@ def translation_text(tr: Translation, count: str = "") -> str:
     if tr.port is not None:
         single = tr.port.op == "=" or (tr.port.op == ":" and tr.port.low == tr.port.high)
         out += f" port {tr.port.low}" if single else f" port {port_text(tr.port)}"
-    options = sorted(tr.options, key=lambda o: POOL_ORDER.index(o) if o in POOL_ORDER else len(POOL_ORDER))
+    def rank(option: str) -> int:
+        word = option.split()[0]
+        return POOL_ORDER.index(word) if word in POOL_ORDER else len(POOL_ORDER)
+
+    options = sorted(tr.options, key=rank)
     pooled = tr.address.kind == "table" or (tr.address.kind == "dynamic" and tr.address.modifier != "0")
-    if pooled and not any(o in options for o in ("bitmask", "random", "source-hash", "round-robin", "least-states")):
+    if pooled and not any(o.split()[0] in POOL_ORDER[:5] for o in options):
         options.insert(0, "round-robin")  # pfctl's default pool type for several addresses
     return " ".join([out, *options])
 

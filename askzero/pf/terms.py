@@ -142,6 +142,11 @@ class HostParser:
         if net is not None:
             scope = text.partition("%")[2].split("/")[0]
             return [Address("net", net, negated=negated, scope=scope)]
+        base, _, bits = text.partition("/")
+        if bits.isdigit() and self.host.is_known(base.partition(":")[0]):
+            nets = [ipaddress.ip_network(f"{a.ip}/{bits}", strict=False) for a in self.host.addresses(base)
+                    if int(bits) <= a.max_prefixlen]
+            return [Address("net", n, name=text, negated=negated) for n in nets]
         ifname, _, modifier = text.partition(":")
         if self.host.is_known(ifname) and (not modifier or modifier in IF_MODIFIERS):
             nets = []
