@@ -64,6 +64,9 @@ def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: 
                     conflict = True
         if conflict:
             continue
+        if af is not None and any(tr.candidates and all(a.af not in (None, af) for a in tr.candidates)
+                                  for tr in base.translations if tr.kind != "divert-to"):
+            continue  # the translation has no address of this family
         translations = []
         for tr in base.translations:
             usable = [a for a in tr.candidates if af is None or a.af in (None, af)] or list(tr.candidates)

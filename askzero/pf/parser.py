@@ -43,6 +43,7 @@ class PfParser:
         self.resolve = resolve
         self.hosts = HostParser(host)
         self.config = PfConfig(main=Ruleset(), macros=dict(macros or {}))
+        self.fixed_macros = set(macros or {})
         self.issues: list[ParseIssue] = []
         self._automatic = 0  # pfctl's counter for __automatic_N tables
 
@@ -135,9 +136,9 @@ class PfParser:
             raise SyntaxProblem(lex.peek().line)
         self._end(lex)
         value = " ".join(parts)
-        if name not in self.config.macros:
+        self.config.echo.append(("macro", (name, value)))
+        if name not in self.fixed_macros:  # -D on the command line wins over the file
             self.config.macros[name] = value
-            self.config.echo.append(("macro", (name, value)))
 
     def _include(self, lex: Lexer, src: Source, ruleset: Ruleset, depth: int) -> None:
         path = word(lex).value
@@ -520,21 +521,40 @@ class PfParser:
     # -- antispoof and anchors --------------------------------------------------------------
 
     def _antispoof(self, lex: Lexer, src: Source, ruleset: Ruleset, depth: int = 0) -> list[Rule]:
+        """pfctl's expansion: per address, block it arriving on other interfaces, and block the
+        interface's own address as a source (not on loopback); ``(if)`` uses its network."""
         rule = Rule(action="block", source=src, path=ruleset.path, direction="in", block_mode="drop")
-        if accept(lex, "log"):
-            rule.log = True
-        rule.quick = accept(lex, "quick") is not None
+        for _ in range(2):
+            if not rule.log and accept(lex, "log"):
+                rule.log = True
+            elif not rule.quick and accept(lex, "quick"):
+                rule.quick = True
         expect(lex, "for")
-        interfaces = parse_interfaces(lex)
+
+        def one(lx: Lexer) -> list[tuple[str, bool]]:
+            if accept(lx, "("):
+                name = word(lx).value
+                expect(lx, ")")
+                return [(name, True)]
+            return [(word(lx).value, False)]
+
+        interfaces = parse_list(lex, one)
         af = accept(lex, "inet", "inet6")
+        family_wanted = af.value if af else None
         self._options(lex, rule)
         self._end(lex)
         rules = []
-        for ifname, _ in interfaces:
+        for ifname, dynamic in interfaces:
+            if dynamic:
+                net = Address("dynamic", name=ifname, modifier="network")
+                rules.append(replace(rule, interface=ifname, interface_negated=True, af=family_wanted, src=net))
+                if not ifname.startswith("lo"):
+                    rules.append(replace(rule, af=family_wanted, src=Address("dynamic", name=ifname)))
+                continue
             for iface in self.host.members(ifname):
                 for addr in iface.addresses:
                     family = "inet" if addr.version == 4 else "inet6"
-                    if (af and af.value != family) or (addr.version == 6 and addr.ip.is_link_local):
+                    if (family_wanted and family_wanted != family) or (addr.version == 6 and addr.ip.is_link_local):
                         continue
                     rules.append(replace(rule, interface=ifname, interface_negated=True, af=family,
                                          src=Address("net", addr.network)))
