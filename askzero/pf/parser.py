@@ -620,7 +620,7 @@ def normalize_state_options(options: list[str]) -> tuple[str, ...]:
         keys["adaptive.start"] = f"adaptive.start {limit * 6 // 10}"
         keys["adaptive.end"] = f"adaptive.end {limit * 12 // 10}"
     if "source-track" in keys and keys["source-track"] == "source-track":
-        keys["source-track"] = "source-track rule"
+        keys["source-track"] = "source-track global"  # pf.conf(5): global is the default
     if ("max-src-conn" in keys or "max-src-conn-rate" in keys or "max-src-nodes" in keys
             or "max-src-states" in keys) and "source-track" not in keys:
         keys["source-track"] = "source-track rule"

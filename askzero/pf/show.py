@@ -65,12 +65,16 @@ def loaded_counter(ruleset: Ruleset, host: HostProfile) -> Counter:
             rs: Ruleset | None = ruleset
             while rs is not None and addr.name not in rs.tables:
                 rs = rs.parent
-            entries = len(rs.tables[addr.name].entries) if rs is not None else 0
-            return f":{entries}" if entries else ":*"
+            return f":{len(rs.tables[addr.name].entries)}" if rs is not None else ":*"
         if addr.kind == "dynamic":
             found = host.self_addresses() if addr.name == "self" else host.addresses(addr.name)
             if "peer" in addr.modifier.split(":"):
                 found = [p for i in host.members(addr.name) for p in i.peer]
+            mods = addr.modifier.split(":")
+            if "network" in mods:  # the kernel skips IPv6 host routes for :network
+                found = [a for a in found if not (a.version == 6 and a.network.prefixlen == 128)]
+            if "broadcast" in mods:  # only broadcast-capable interfaces, never loopback
+                found = [a for a in found if not addr.name.startswith("lo") and a.version == 4]
             n = sum(1 for a in found if rule.af is None or (a.version == 4) == (rule.af == "inet"))
             if "0" in addr.modifier.split(":"):
                 n = min(n, 1)
@@ -86,12 +90,13 @@ def render_numbered(ruleset: Ruleset, host: HostProfile | None = None) -> str:
     out: list[str] = []
     steps = skip_steps(ruleset.rules)
     for rule, step in zip(ruleset.rules, steps):
-        inline = rule.is_anchor and rule.anchor is not None
+        inline = rule.is_anchor  # a recursive listing opens every anchor, even an empty one
         out.append(f"@{rule.number} {rule_text(rule, counter)}" + (" {" if inline else ""))
         out.append(skip_text(rule.number, step))
         out.append("  [ queue: qname= qid=0 pqname= pqid=0 ]")
         out.append("  [ Evaluations: 0         Packets: 0         Bytes: 0           States: 0     ]")
         if inline:
-            out.append(render_numbered(rule.anchor, host).rstrip("\n"))  # type: ignore[arg-type]
+            if rule.anchor is not None:
+                out.append(render_numbered(rule.anchor, host).rstrip("\n"))
             out.append("}")
     return "".join(line + "\n" for line in out if line)
