@@ -60,7 +60,8 @@ def run_pfctl(text: str, base: Path, numbered: bool = False) -> str:
         except ConfigError as exc:
             partial = getattr(exc, "partial", None)
             echoed = render(partial, rules=False) if partial is not None and not numbered else ""
-            return "".join(f"{issue}\n" for issue in exc.issues) + echoed
+            errors = "".join(f"{issue}\n" for issue in exc.issues)
+            return errors if getattr(exc, "at_load", False) else errors + echoed
     return render_numbered(config.main, host) if numbered else render(config)
 
 

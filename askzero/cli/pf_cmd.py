@@ -47,7 +47,7 @@ def show_cmd(path: str, numbered: bool, host_file: str | None, root: str | None)
         config, host = _load(path, host_file, root)
     except ConfigError as exc:
         partial = getattr(exc, "partial", None)
-        if partial is not None and not numbered:
+        if partial is not None and not numbered and not getattr(exc, "at_load", False):
             click.echo(render(partial, rules=False), nl=False)
         raise
     click.echo(render_numbered(config.main, host) if numbered else render(config), nl=False)

@@ -194,3 +194,4 @@ class PfConfig:
     # what ``pfctl -nv`` echoes, in the order it was read: ("macro", (name, value)),
     # ("option", text), ("table", Table), ("rule", Rule) of the main ruleset
     echo: list[tuple[str, object]] = field(default_factory=list)
+    queues: list = field(default_factory=list)

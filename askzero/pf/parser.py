@@ -14,6 +14,7 @@ from askzero.errors import ConfigError, ParseIssue
 from askzero.pf.host import HostProfile
 from askzero.pf.expand import expand_rule
 from askzero.pf.lexer import Lexer, LexError, Token
+from askzero.pf.queues import check_queues, parse_queue
 from askzero.pf.model import ANY, Address, PfConfig, Rule, Ruleset, Source, Table, Translation
 from askzero.pf.tables import TableSyntaxError, parse_entry, read_table_file
 from askzero.pf.terms import (
@@ -120,6 +121,10 @@ class PfParser:
             self._end(lex, self._include(lex, src, ruleset, depth))
         elif keyword == "load":
             self._load_anchor(lex, src, ruleset, depth)
+        elif keyword == "queue":
+            queue = parse_queue(lex, src)
+            self.config.queues.append(queue)
+            self.config.echo.append(("queue", queue.text()))
         else:
             raise SyntaxProblem(tok.line)
 
@@ -684,9 +689,11 @@ def parse_pf(path: str, host: HostProfile, resolve: Resolver, macros: dict[str, 
     """Parse a pf.conf and everything it includes; raise ConfigError with every error found."""
     parser = PfParser(host, resolve, macros)
     parser.parse_file(path)
-    if parser.issues:
-        error = ConfigError(parser.issues)
+    late = [] if parser.issues else [ParseIssue("", 0, m) for m in check_queues(parser.config.queues)]
+    if parser.issues or late:
+        error = ConfigError(parser.issues or late)
         error.partial = parser.config  # type: ignore[attr-defined]  (what pfctl echoes anyway)
+        error.at_load = bool(late)  # type: ignore[attr-defined]  (printed after the echo)
         raise error
     number_rules(parser.config.main)
     return parser.config

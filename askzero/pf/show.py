@@ -44,12 +44,15 @@ def render(config: PfConfig, rules: bool = True) -> str:
     """
     lines: list[str] = []
     # pfctl echoes macros, options and tables while parsing, and rules when it loads them
-    echo = [e for e in config.echo if e[0] != "rule"] + ([e for e in config.echo if e[0] == "rule"] if rules else [])
+    loaded = ("queue", "rule")
+    echo = [e for e in config.echo if e[0] not in loaded]
+    if rules:
+        echo += [e for kind in loaded for e in config.echo if e[0] == kind]
     for kind, item in echo:
         if kind == "macro":
             name, value = item  # type: ignore[misc]
             lines.append(f'{name} = "{value}"')
-        elif kind == "option":
+        elif kind in ("option", "queue"):
             lines.append(str(item))
         elif kind == "table":
             lines.append(table_text(item))  # type: ignore[arg-type]
