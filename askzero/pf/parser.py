@@ -336,7 +336,7 @@ class PfParser:
             key = tok.value
             if key == "flags":
                 value = word(lex).value
-                if value != "any" and "/" not in value:
+                if value != "any" and ("/" not in value or value.endswith("/")):
                     raise SyntaxProblem(tok.line)
                 if value != "any" and rule_protos and "tcp" not in rule_protos:
                     raise SyntaxProblem(tok.line, "flags only apply to tcp")
@@ -350,7 +350,10 @@ class PfParser:
                 expect(lex, "state")
                 rule.state = key
                 if lex.peek().value == "(":
-                    rule.state_options = normalize_state_options(self._state_options(lex))
+                    options = self._state_options(lex)
+                    if "source-track global" in options and any(o.startswith("max-src-nodes") for o in options):
+                        raise SyntaxProblem(tok.line, "'max-src-nodes' is incompatible with 'source-track global'")
+                    rule.state_options = normalize_state_options(options)
             elif key == "no":
                 expect(lex, "state")
                 rule.state = "no"
@@ -447,6 +450,9 @@ class PfParser:
             tok = lex.next()
             if tok.kind in ("nl", "eof"):
                 raise SyntaxProblem(tok.line)
+            if tok.value == "(" and current:  # a nested list: prio(5, 2)
+                current[-1] += f"({', '.join(self._until_paren(lex))})"
+                continue
             if tok.value in (",", ")"):
                 if current:
                     options.append(" ".join(current))
@@ -624,10 +630,10 @@ def normalize_state_options(options: list[str]) -> tuple[str, ...]:
         limit = int(keys["max"].split()[1], 0)
         keys["adaptive.start"] = f"adaptive.start {limit * 6 // 10}"
         keys["adaptive.end"] = f"adaptive.end {limit * 12 // 10}"
-    if "source-track" in keys and keys["source-track"] == "source-track":
-        keys["source-track"] = "source-track global"  # pf.conf(5): global is the default
-    if ("max-src-conn" in keys or "max-src-conn-rate" in keys or "max-src-nodes" in keys
-            or "max-src-states" in keys) and "source-track" not in keys:
+    track = keys.get("source-track")
+    if track == "source-track":  # bare: global, unless max-src-nodes needs per-rule tracking
+        keys["source-track"] = "source-track rule" if "max-src-nodes" in keys else "source-track global"
+    elif track is None and any(k in keys for k in ("max-src-conn", "max-src-conn-rate", "max-src-nodes")):
         keys["source-track"] = "source-track rule"
     if "max-src-conn-rate" in keys and "src.track" not in keys:
         keys["src.track"] = f"src.track {keys['max-src-conn-rate'].split('/')[-1]}"

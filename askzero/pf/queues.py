@@ -74,13 +74,13 @@ def check_queues(queues: list[Queue]) -> list[str]:
     children = {q.name: [c for c in queues if c.parent == q.name] for q in queues}
     by_name = {q.name: q for q in queues}
     for queue in queues:
-        if queue.flows is not None and children[queue.name]:
-            problems.append(f"pfctl: flow queue {queue.name} is not a leaf queue")
         if queue.default and children[queue.name]:
             problems.append(f"pfctl: default queue {queue.name} is not a leaf queue")
+        if queue.flows is not None and children[queue.name]:
+            problems.append(f"pfctl: flow queue {queue.name} is not a leaf queue")
         root = queue
         while root.parent is not None and root.parent in by_name:
             root = by_name[root.parent]
         if root is not queue and root.bandwidth and not queue.bandwidth:
             problems.append(f"pfctl: queue {queue.name}: no bandwidth was specified")
-    return problems
+    return problems[:1]  # pfctl stops loading at the first
