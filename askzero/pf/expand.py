@@ -87,3 +87,29 @@ def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: 
     if not rules:
         messages.append(NO_COMBINATION)
     return rules, messages
+
+
+def expand_label_macros(rule: Rule, nr: int) -> None:
+    """pfctl's $nr, $if, $proto, $srcaddr, $srcport, $dstaddr, $dstport in labels and tags."""
+    from askzero.pf.printer import address_text
+
+    def port(p: object) -> str:
+        if p is None:
+            return ""
+        if p.op == "=":  # type: ignore[attr-defined]
+            return str(p.low)  # type: ignore[attr-defined]
+        if p.op == ":":  # type: ignore[attr-defined]
+            return f"{p.low}:{p.high}"  # type: ignore[attr-defined]
+        return f"{p.op}{p.low}" + (f"{p.op}{p.high}" if p.high is not None else "")  # type: ignore[attr-defined]
+
+    values = {
+        "nr": str(nr), "if": rule.interface or "any", "proto": rule.proto or "any",
+        "srcaddr": address_text(rule.src), "srcport": port(rule.src_port),
+        "dstaddr": address_text(rule.dst), "dstport": port(rule.dst_port),
+    }
+    for attr in ("label", "tag", "tagged"):
+        text = getattr(rule, attr)
+        if text and "$" in text:
+            for name in sorted(values, key=len, reverse=True):
+                text = text.replace(f"${name}", values[name])
+            setattr(rule, attr, text)

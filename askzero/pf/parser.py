@@ -12,10 +12,11 @@ from pathlib import Path
 
 from askzero.errors import ConfigError, ParseIssue
 from askzero.pf.host import HostProfile
-from askzero.pf.expand import expand_rule
-from askzero.pf.lexer import Lexer, LexError, Token
+from askzero.pf.expand import expand_label_macros, expand_rule
+from askzero.pf.options import RuleOptions
+from askzero.pf.lexer import Lexer, LexError
 from askzero.pf.queues import check_queues, parse_queue
-from askzero.pf.model import ANY, Address, PfConfig, Rule, Ruleset, Source, Table, Translation
+from askzero.pf.model import ANY, Address, PfConfig, Rule, Ruleset, Source, Table
 from askzero.pf.tables import TableSyntaxError, parse_entry, read_table_file
 from askzero.pf.terms import (
     HostParser,
@@ -31,14 +32,11 @@ from askzero.pf.terms import (
 
 MAX_INCLUDE_DEPTH = 16
 KEYWORDS = {"pass", "block", "match", "anchor", "antispoof", "table", "set", "include", "load", "queue"}
-TRANSLATIONS = ("nat-to", "rdr-to", "binat-to", "af-to", "route-to", "reply-to", "dup-to", "divert-to")
-DIVERTS = ("divert-to", "divert-reply", "divert-packet")
-POOL_OPTIONS = ("bitmask", "random", "source-hash", "round-robin", "least-states", "static-port", "sticky-address")
 # A resolver maps a path written in pf.conf to (path on disk, name to cite).
 Resolver = Callable[[str], tuple[Path, str]]
 
 
-class PfParser:
+class PfParser(RuleOptions):
     def __init__(self, host: HostProfile, resolve: Resolver, macros: dict[str, str] | None = None) -> None:
         self.host = host
         self.resolve = resolve
@@ -109,7 +107,7 @@ class PfParser:
             build = {"anchor": self._anchor, "antispoof": self._antispoof}.get(keyword)
             rules = build(lex, src, ruleset, depth) if build else self._rule(lex, keyword, src, ruleset, depth)
             for offset, rule in enumerate(rules):
-                _expand_label_macros(rule, len(ruleset.rules) + offset)
+                expand_label_macros(rule, len(ruleset.rules) + offset)
             ruleset.rules.extend(rules)
             if not ruleset.path:
                 self.config.echo.extend(("rule", r) for r in rules)
@@ -189,19 +187,6 @@ class PfParser:
             self.config.options[option] = " ".join(values)
             echo.append(("option", f"set {option} {' '.join(values)}"))
         self._end(lex)
-
-    def _owner(self, lex: Lexer, key: str) -> str:
-        """``user``/``group`` as pfctl prints it: ``= 0``, ``>= 1000``, names resolved."""
-        op = accept(lex, "=", "!=", "<", "<=", ">", ">=")
-        tok = word(lex)
-        ids = self.host.users if key == "user" else self.host.groups
-        if tok.value.isdigit():
-            value = int(tok.value)
-        elif tok.value in ids:
-            value = ids[tok.value]
-        else:
-            raise SyntaxProblem(tok.line, f"unknown {key} {tok.value}")
-        return f"{op.value if op else '='} {value}"
 
     @staticmethod
     def _key_value(lex: Lexer) -> list[tuple[str, str]]:
@@ -316,195 +301,6 @@ class PfParser:
                     dports = parse_ports(lex)
         return interfaces, protos, srcs, sports, dsts, dports
 
-    @staticmethod
-    def _icmp_item(lex: Lexer) -> list[tuple[str, str | None]]:
-        name = word(lex).value
-        code = word(lex).value if accept(lex, "code") else None
-        return [(name, code)]
-
-    def _options(self, lex: Lexer, rule: Rule, rule_protos: list | None = None) -> list[tuple[str | None, str | None]]:
-        """Options after the addresses; returns the icmp-type list, which expands like hosts."""
-        rule_protos = [p for p in (rule_protos or []) if p]
-        icmp_types: list[tuple[str | None, str | None]] = [(None, None)]
-        other: list[str] = []
-        translations: list[Translation] = []
-        while True:
-            tok = lex.peek()
-            if tok.kind in ("nl", "eof") or (tok.kind == "punct" and tok.value in ("{", "}")):
-                break
-            lex.next()
-            key = tok.value
-            if key == "flags":
-                value = word(lex).value
-                if value != "any" and ("/" not in value or value.endswith("/")):
-                    raise SyntaxProblem(tok.line)
-                if value != "any" and rule_protos and "tcp" not in rule_protos:
-                    raise SyntaxProblem(tok.line, "flags only apply to tcp")
-                rule.flags = None if value == "any" else tuple(value.split("/", 1) + [""])[:2]  # type: ignore[assignment]
-                if value == "any":
-                    other.append("flags any")
-            elif key in ("icmp-type", "icmp6-type"):
-                icmp_types = parse_list(lex, self._icmp_item)
-                rule.icmp6 = key == "icmp6-type"
-            elif key in ("keep", "modulate", "synproxy"):
-                expect(lex, "state")
-                rule.state = key
-                if lex.peek().value == "(":
-                    options = self._state_options(lex)
-                    if "source-track global" in options and any(o.startswith("max-src-nodes") for o in options):
-                        raise SyntaxProblem(tok.line, "'max-src-nodes' is incompatible with 'source-track global'")
-                    rule.state_options = normalize_state_options(options)
-            elif key == "no":
-                expect(lex, "state")
-                rule.state = "no"
-            elif key == "tos":
-                rule.tos = _tos(word(lex))
-            elif key in ("tag", "label", "rtable", "queue", "max-pkt-rate", "prio"):
-                value_tok = word(lex)
-                value = value_tok.value
-                if key in ("tag", "label") and value_tok.kind == "word" and value.isdigit():
-                    raise SyntaxProblem(tok.line)
-                if key == "tag" and len(value) > 63:
-                    raise SyntaxProblem(tok.line, "tag too long, max 63 chars")
-                if key == "tag":
-                    rule.tag = value
-                elif key == "label":
-                    rule.label = value
-                else:
-                    other.append(f"{key} {value}")
-            elif key == "tagged":
-                value_tok = word(lex)
-                if value_tok.kind == "word" and value_tok.value.isdigit():
-                    raise SyntaxProblem(tok.line)
-                rule.tagged = value_tok.value
-            elif key == "!" and accept(lex, "tagged"):
-                rule.tagged, rule.tagged_negated = word(lex).value, True
-            elif key == "received-on":
-                rule.received_on = word(lex).value
-            elif key == "probability":
-                text = word(lex).value
-                try:
-                    value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
-                except ValueError:
-                    raise SyntaxProblem(tok.line) from None
-                rule.probability = value
-                rule.probability_text = f"{value * 100:g}%"
-            elif key in ("user", "group"):
-                setattr(rule, key, self._owner(lex, key))
-            elif key == "scrub":
-                rule.scrub = tuple(self._paren_words(lex))
-            elif key in DIVERTS and (any(t.kind in DIVERTS for t in translations)
-                                     or any(o.split()[0] in DIVERTS for o in other)):
-                raise SyntaxProblem(tok.line, "more than one divert option")
-            elif key in TRANSLATIONS:
-                translations.append(self._translation(lex, key))
-                if key == "divert-to" and rule.af and all(a.af not in (None, rule.af) for a in translations[-1].candidates):
-                    raise SyntaxProblem(tok.line, "divert-to address family mismatch")
-            elif key == "divert-packet":
-                expect(lex, "port")
-                other.append(f"divert-packet port {word(lex).value}")
-            elif key == "divert-reply":
-                if rule.direction == "in":
-                    raise SyntaxProblem(tok.line, "divert-reply used with incoming rule")
-                other.append(key)
-            elif key in ("allow-opts", "once", "fragment"):
-                other.append(key)
-            elif key == "set":
-                rule.set_options += tuple(self._set_options(lex))
-            else:
-                raise SyntaxProblem(tok.line)
-        rule.translations = tuple(translations)
-        rule.other = tuple(other)
-        return icmp_types
-
-    def _translation(self, lex: Lexer, kind: str) -> Translation:
-        if kind == "af-to":
-            word(lex)
-            expect(lex, "from")
-        addresses = self.hosts.parse(lex)
-        port = None
-        if accept(lex, "port"):
-            port = parse_ports(lex)[0]
-        options = []
-        while lex.peek().value in POOL_OPTIONS:
-            option = lex.next().value
-            nxt = lex.peek()
-            if option == "source-hash" and nxt.kind in ("word", "string") and nxt.value not in POOL_OPTIONS \
-                    and nxt.value not in TRANSLATIONS:
-                key = lex.next().value
-                if key.lower().startswith("0x"):
-                    key = key.lower()
-                else:  # pfctl hashes a text key with MD5
-                    import hashlib
-
-                    key = "0x" + hashlib.md5(key.encode()).hexdigest()
-                option = f"source-hash {key}"
-            options.append(option)
-        return Translation(kind, addresses[0], port, tuple(options), tuple(addresses))
-
-    def _state_options(self, lex: Lexer) -> list[str]:
-        """``(max 10, no-sync, tcp.first 2)``: comma-separated options, each printed as written."""
-        expect(lex, "(")
-        options, current = [], []
-        while True:
-            tok = lex.next()
-            if tok.kind in ("nl", "eof"):
-                raise SyntaxProblem(tok.line)
-            if tok.value == "(" and current:  # a nested list: prio(5, 2)
-                current[-1] += f"({', '.join(self._until_paren(lex))})"
-                continue
-            if tok.value in (",", ")"):
-                if current:
-                    options.append(" ".join(current))
-                current = []
-                if tok.value == ")":
-                    return options
-            else:
-                current.append(tok.value)
-
-    def _set_options(self, lex: Lexer) -> list[str]:
-        """``set prio 2``, ``set tos lowdelay`` or ``set (prio 2, tos 0x10)``."""
-        if lex.peek().value == "(":
-            items = self._state_options(lex)
-        else:
-            key = word(lex).value
-            if key == "prio" and lex.peek().value == "(":
-                values = self._paren_words(lex)
-                items = [f"prio({', '.join(values)})"]
-            else:
-                values = [word(lex).value]
-                items = [f"{key} {values[0]}"]
-            if key == "prio":
-                for value in values:
-                    if not value.lstrip("-").isdigit():
-                        raise SyntaxProblem(lex.peek().line)
-                    if not 0 <= int(value) <= 7:
-                        raise SyntaxProblem(lex.peek().line, "prio must be 0 - 7")
-        out = []
-        for item in items:
-            key, _, value = item.partition(" ")
-            out.append(f"tos {_tos(Token('word', value, 0))}" if key == "tos" else item)
-        return out
-
-    def _paren_words(self, lex: Lexer) -> list[str]:
-        expect(lex, "(")
-        return self._until_paren(lex)
-
-    @staticmethod
-    def _until_paren(lex: Lexer) -> list[str]:
-        words = []
-        while not accept(lex, ")"):
-            tok = lex.next()
-            if tok.kind in ("nl", "eof"):
-                raise SyntaxProblem(tok.line)
-            if tok.value != ",":
-                words.append(tok.value)
-        return words
-
-    def _skip_parens(self, lex: Lexer) -> None:
-        if lex.peek().value == "(":
-            self._paren_words(lex)
-
     def _expand(self, base: Rule, interfaces: list, protos: list, srcs: list, sports: list, dsts: list,
                 dports: list, icmp_types: list | None = None) -> list[Rule]:
         rules, problems = expand_rule(base, interfaces, protos, srcs, sports, dsts, dports, icmp_types)
@@ -614,70 +410,6 @@ class PfParser:
         for part in name.split("/"):
             target = self._child(target, part)
         self.parse_file(path, target, depth + 1)
-
-
-TIMEOUTS = ("tcp.first", "tcp.opening", "tcp.established", "tcp.closing", "tcp.finwait", "tcp.closed",
-            "tcp.tsdiff", "udp.first", "udp.single", "udp.multiple", "icmp.first", "icmp.error", "other.first",
-            "other.single", "other.multiple", "frag", "interval", "adaptive.start", "adaptive.end", "src.track")
-STATE_OPTION_ORDER = ("max", "no-sync", "pflow", "sloppy", "source-track", "max-src-states", "max-src-nodes",
-                      "max-src-conn", "max-src-conn-rate", "overload", "if-bound", "floating", *TIMEOUTS)
-
-
-def normalize_state_options(options: list[str]) -> tuple[str, ...]:
-    """State options as pfctl prints them: its order, and the settings it implies."""
-    keys = {o.split()[0]: o for o in options}
-    if "max" in keys and "adaptive.start" not in keys and "adaptive.end" not in keys:
-        limit = int(keys["max"].split()[1], 0)
-        keys["adaptive.start"] = f"adaptive.start {limit * 6 // 10}"
-        keys["adaptive.end"] = f"adaptive.end {limit * 12 // 10}"
-    track = keys.get("source-track")
-    if track == "source-track":  # bare: global, unless max-src-nodes needs per-rule tracking
-        keys["source-track"] = "source-track rule" if "max-src-nodes" in keys else "source-track global"
-    elif track is None and any(k in keys for k in ("max-src-conn", "max-src-conn-rate", "max-src-nodes")):
-        keys["source-track"] = "source-track rule"
-    if "max-src-conn-rate" in keys and "src.track" not in keys:
-        keys["src.track"] = f"src.track {keys['max-src-conn-rate'].split('/')[-1]}"
-    rank = {k: i for i, k in enumerate(STATE_OPTION_ORDER)}
-    return tuple(keys[k] for k in sorted(keys, key=lambda k: rank.get(k, len(rank))))
-
-
-TOS_NAMES = {"lowdelay": 0x10, "throughput": 0x08, "reliability": 0x04}
-
-
-def _tos(tok: Token) -> str:
-    """A tos value as pfctl prints it: names and numbers become 0xNN."""
-    text = tok.value
-    try:
-        value = TOS_NAMES[text] if text in TOS_NAMES else int(text, 0)
-    except ValueError:
-        raise SyntaxProblem(tok.line, "illegal tos value") from None
-    return f"0x{value:02x}"
-
-
-def _expand_label_macros(rule: Rule, nr: int) -> None:
-    """pfctl's $nr, $if, $proto, $srcaddr, $srcport, $dstaddr, $dstport in labels and tags."""
-    from askzero.pf.printer import address_text
-
-    def port(p: object) -> str:
-        if p is None:
-            return ""
-        if p.op == "=":  # type: ignore[attr-defined]
-            return str(p.low)  # type: ignore[attr-defined]
-        if p.op == ":":  # type: ignore[attr-defined]
-            return f"{p.low}:{p.high}"  # type: ignore[attr-defined]
-        return f"{p.op}{p.low}" + (f"{p.op}{p.high}" if p.high is not None else "")  # type: ignore[attr-defined]
-
-    values = {
-        "nr": str(nr), "if": rule.interface or "any", "proto": rule.proto or "any",
-        "srcaddr": address_text(rule.src), "srcport": port(rule.src_port),
-        "dstaddr": address_text(rule.dst), "dstport": port(rule.dst_port),
-    }
-    for attr in ("label", "tag", "tagged"):
-        text = getattr(rule, attr)
-        if text and "$" in text:
-            for name in sorted(values, key=len, reverse=True):
-                text = text.replace(f"${name}", values[name])
-            setattr(rule, attr, text)
 
 
 def number_rules(ruleset: Ruleset) -> None:
