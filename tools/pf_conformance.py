@@ -21,11 +21,14 @@ sys.path.insert(0, str(ROOT))
 
 from askzero.errors import ConfigError  # noqa: E402
 from askzero.pf import load_host, parse_pf  # noqa: E402
-from askzero.pf.show import render, render_numbered  # noqa: E402
+from askzero.pf.show import render, render_loaded, render_numbered  # noqa: E402
 
 DEFAULT_DIR = ROOT.parent / "shared" / "conformance" / "pfctl"
 HOST = ROOT / "tools" / "pfctl_regress_host.toml"
-KINDS = ("pf", "selfpf", "pfail", "pfload")
+KINDS = ("pf", "selfpf", "pfail", "pfload", "loadanchors")
+# which Makefile variable lists the cases of each kind
+MAKE_LISTS = {"pf": "PFTESTS", "selfpf": "PFTESTS", "pfail": "PFFAIL", "pfload": "PFLOAD",
+              "loadanchors": "PFLOADANCHORS"}
 KNOWN = ROOT / "tools" / "known_pf_failures.txt"
 KNOWN_HEADER = ("# pfctl regress cases that do not pass yet: KIND CASE first difference.\n"
                 "# Regenerate with tools/pf_conformance.py --write-known; tests/test_pf_conformance.py keeps it exact.\n")
@@ -39,7 +42,7 @@ class Result:
     detail: str = ""
 
 
-def run_pfctl(text: str, base: Path, numbered: bool = False) -> str:
+def run_pfctl(text: str, base: Path, numbered: bool = False, anchors: bool = False) -> str:
     """What our ``pf show -`` prints (stdout and stderr joined, as the regress Makefile does)."""
     host = load_host(HOST)
 
@@ -62,6 +65,8 @@ def run_pfctl(text: str, base: Path, numbered: bool = False) -> str:
             echoed = render(partial, rules=False) if partial is not None and not numbered else ""
             errors = "".join(f"{issue}\n" for issue in exc.issues)
             return errors if getattr(exc, "at_load", False) else errors + echoed
+    if anchors:  # pfctl -a 'regress/*' -sr: the loaded rules, every anchor opened
+        return re.sub(r"__automatic_[0-9a-f]*_.*>", "__automatic_>", render_loaded(config.main))
     return render_numbered(config.main, host) if numbered else render(config)
 
 
@@ -75,23 +80,31 @@ def first_difference(expected: str, got: str) -> str:
     return "trailing whitespace or newline differs"
 
 
+def make_list(directory: Path, variable: str) -> set[int]:
+    """The case numbers a regress Makefile variable lists (VAR=... and VAR+=... lines)."""
+    numbers: set[int] = set()
+    makefile = directory / "Makefile"
+    if not makefile.exists():
+        return numbers
+    for line in makefile.read_text().splitlines():
+        match = re.match(rf"{variable}\+?=(.*)", line)
+        if match:
+            numbers.update(int(n) for n in match.group(1).split() if n.isdigit())
+    return numbers
+
+
 def cases(directory: Path, kind: str) -> list[tuple[str, Path, Path]]:
+    """(name, input, expected output) of every case of ``kind`` present in ``directory``."""
     out = []
-    if kind in ("pf", "selfpf", "pfload"):
-        suffix = ".loaded" if kind == "pfload" else ".ok"
-        for expected in directory.glob(f"pf*{suffix}"):
-            name = expected.name[: -len(suffix)]
-            if not re.fullmatch(r"pf\d+", name):
-                continue
-            source = expected if kind == "selfpf" else directory / f"{name}.in"
-            if source.exists():
-                out.append((name, source, expected))
-    else:
-        for source in directory.glob("pfail*.in"):
-            expected = source.with_suffix(".ok")
-            if expected.exists():
-                out.append((source.stem, source, expected))
-    return sorted(out, key=lambda c: int(re.sub(r"\D", "", c[0]) or 0))
+    for number in sorted(make_list(directory, MAKE_LISTS[kind])):
+        name = f"pfail{number}" if kind == "pfail" else f"pf{number}"
+        source = directory / f"{name}.in"
+        expected = directory / f"{name}.{'loaded' if kind == 'pfload' else 'ok'}"
+        if kind == "selfpf":
+            source = expected
+        if source.exists() and expected.exists():
+            out.append((name, source, expected))
+    return out
 
 
 def run(directory: Path, kinds: tuple[str, ...] = KINDS) -> list[Result]:
@@ -100,7 +113,8 @@ def run(directory: Path, kinds: tuple[str, ...] = KINDS) -> list[Result]:
         for name, source, expected in cases(directory, kind):
             want = expected.read_text(errors="replace")
             try:
-                got = run_pfctl(source.read_text(errors="replace"), directory, numbered=kind == "pfload")
+                got = run_pfctl(source.read_text(errors="replace"), directory, numbered=kind == "pfload",
+                                anchors=kind == "loadanchors")
             except Exception as exc:  # a crash is a failure of that case, reported, not hidden
                 results.append(Result(kind, name, False, f"crash: {type(exc).__name__}: {exc}"))
                 continue

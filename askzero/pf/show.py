@@ -26,12 +26,12 @@ def _net(net: object) -> str:
     return text.split("/")[0] if text.endswith(("/32", "/128")) else text
 
 
-def _rule_lines(rule: Rule, depth: int) -> list[str]:
+def _rule_lines(rule: Rule, depth: int, loaded: bool = False) -> list[str]:
     pad = INDENT * depth
-    if rule.is_anchor and rule.inline and rule.anchor is not None:
+    if rule.is_anchor and rule.anchor is not None and (rule.inline or loaded):
         lines = [f"{pad}{rule_text(rule)} {{"]
         for child in rule.anchor.rules:
-            lines += _rule_lines(child, depth + 1)
+            lines += _rule_lines(child, depth + 1, loaded)
         return lines + [f"{pad}}}"]
     return [pad + rule_text(rule)]
 
@@ -84,6 +84,11 @@ def loaded_counter(ruleset: Ruleset, host: HostProfile) -> Counter:
             return f":{n}" if n else ":*"
         return ""
     return count
+
+
+def render_loaded(ruleset: Ruleset) -> str:
+    """What ``pfctl -a 'ANCHOR/*' -sr`` prints: the loaded rules with every anchor opened."""
+    return "".join(line + "\n" for rule in ruleset.rules for line in _rule_lines(rule, 0, loaded=True))
 
 
 def render_numbered(ruleset: Ruleset, host: HostProfile | None = None) -> str:
