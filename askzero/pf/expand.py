@@ -72,6 +72,9 @@ def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: 
             usable = [a for a in tr.candidates if af is None or a.af in (None, af)] or list(tr.candidates)
             if usable and af is None and usable[0].af is not None:
                 af = usable[0].af
+            if tr.port is not None and tr.port.high == -1:  # port N:* spans the rule's port range
+                width = dport.high - dport.low if dport is not None and dport.op == ":" and dport.high else 0
+                tr = replace(tr, port=replace(tr.port, high=tr.port.low + width))
             translations.append(replace(tr, address=usable[0], candidates=tuple(usable)) if usable else tr)
         if ifname is None and (src.scope or dst.scope):
             ifname = src.scope or dst.scope  # pfctl takes the interface from a scoped address

@@ -63,18 +63,19 @@ def _scan(text: str, line: int, allow_newlines: bool = True) -> Iterator[Token]:
         if c in "\"'":
             end = i + 1
             buf = []
+            start_line = line
             while end < n and text[end] != c:
-                if text[end] == "\n":
-                    raise LexError(line, "unterminated quoted string")
+                if text[end] == "\n":  # pfctl lets a quoted string run over lines
+                    line += 1
                 if text[end] == "\\" and end + 1 < n and text[end + 1] in (c, "\\"):
                     end += 1
                 buf.append(text[end])
                 end += 1
             if end >= n:
-                raise LexError(line, "unterminated quoted string")
+                raise LexError(start_line, "unterminated quoted string")
             if end - i > MAX_STRING:
-                raise LexError(line, "string too long")
-            yield Token("string", "".join(buf), line)
+                raise LexError(start_line, "string too long")
+            yield Token("string", "".join(buf), start_line)
             i = end + 1
             continue
         if text.startswith(PUNCT_PAIRS, i):

@@ -7,10 +7,11 @@ wording, and leaves the rule as pfctl would print it.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from askzero.pf.host import HostProfile
 from askzero.pf.lexer import Lexer, Token
-from askzero.pf.model import Rule, Translation
+from askzero.pf.model import PortRange, Rule, Translation
 from askzero.pf.terms import HostParser, SyntaxProblem, accept, expect, parse_list, parse_ports, word
 
 TRANSLATIONS = ("nat-to", "rdr-to", "binat-to", "af-to", "route-to", "reply-to", "dup-to", "divert-to")
@@ -182,7 +183,13 @@ class RuleOptions:
         addresses = self.hosts.parse(lex)
         port = None
         if accept(lex, "port"):
-            port = parse_ports(lex)[0]
+            tok = lex.peek()
+            if tok.kind == "word" and tok.value.endswith(":*"):  # as wide as the rule's range
+                lex.next()
+                port = parse_ports(Lexer(tok.value[:-2], {}))[0]
+                port = PortRange(":", port.low, -1)
+            else:
+                port = parse_ports(lex)[0]
         options = []
         while lex.peek().value in POOL_OPTIONS:
             option = lex.next().value
@@ -211,7 +218,7 @@ class RuleOptions:
                 continue
             if tok.value in (",", ")"):
                 if current:
-                    options.append(" ".join(current))
+                    options.append(re.sub(r"< (\S+) >", r"<\1>", " ".join(current)))
                 current = []
                 if tok.value == ")":
                     return options
