@@ -83,3 +83,10 @@ def test_tags_and_tagged(tmp_path):
     assert v.action == "pass"
     v = verdict(tmp_path, conf, "out on em0 proto tcp from 10.10.0.5 port 5000 to 198.51.100.7 port 443")
     assert v.action == "block"
+
+
+def test_address_ranges_include_both_ends(tmp_path):
+    conf = "block in all\npass in from 10.1.2.3 - 10.1.2.9\n"
+    inside = verdict(tmp_path, conf, "in on em0 proto tcp from 10.1.2.9 port 1 to 192.0.2.10 port 22")
+    outside = verdict(tmp_path, conf, "in on em0 proto tcp from 10.1.2.10 port 1 to 192.0.2.10 port 22")
+    assert (inside.action, outside.action) == ("pass", "block")

@@ -211,6 +211,10 @@ class Evaluator:
         elif addr.kind == "net":
             assert addr.net is not None
             hit = addr.net.version == ip.version and ip in addr.net
+        elif addr.kind == "range":
+            assert addr.net is not None
+            low, high = addr.net.network_address, ipaddress.ip_address(addr.name)
+            hit = low.version == ip.version and low <= ip <= high  # type: ignore[operator]
         elif addr.kind == "table":
             table = self._table(addr.name, ruleset)
             if table is None:

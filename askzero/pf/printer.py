@@ -86,6 +86,8 @@ def address_text(addr: Address, count: str = "", af: str | None = None) -> str:
         bits = f"/{addr.bits}" if addr.bits is not None and not (addr.bits > 32 and af == "inet") else ""
         return f"{neg}({addr.name}{mod}{count}){bits}"
     assert addr.net is not None
+    if addr.kind == "range":
+        return f"{neg}{addr.net.network_address} - {addr.name}"
     full = addr.net.prefixlen == addr.net.max_prefixlen
     return f"{neg}{addr.net.network_address if full else addr.net}"
 

@@ -139,6 +139,12 @@ class HostParser:
         if text == "self":
             return [Address("net", _host_net(a), name="self", negated=negated) for a in self.host.self_addresses()]
         net = parse_network(text)
+        if net is not None and "/" not in text and lex.peek().value == "-":  # an address range
+            lex.next()
+            high = parse_network(word(lex).value)
+            if high is None or high.version != net.version:
+                raise SyntaxProblem(tok.line)
+            return [Address("range", net, name=str(high.network_address), negated=negated)]
         if net is not None:
             scope = text.partition("%")[2].split("/")[0]
             return [Address("net", net, negated=negated, scope=scope)]
