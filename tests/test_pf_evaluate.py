@@ -90,3 +90,11 @@ def test_address_ranges_include_both_ends(tmp_path):
     inside = verdict(tmp_path, conf, "in on em0 proto tcp from 10.1.2.9 port 1 to 192.0.2.10 port 22")
     outside = verdict(tmp_path, conf, "in on em0 proto tcp from 10.1.2.10 port 1 to 192.0.2.10 port 22")
     assert (inside.action, outside.action) == ("pass", "block")
+
+
+def test_user_rules_match_the_socket_owner(tmp_path):
+    conf = "block out all\npass out proto tcp user root\n"
+    flow = "out on em0 proto tcp from 192.0.2.10 port 5000 to 198.51.100.7 port 443"
+    assert verdict(tmp_path, conf, flow + " user root").action == "pass"
+    assert verdict(tmp_path, conf, flow + " user 0").action == "pass"
+    assert verdict(tmp_path, conf, flow + " user 1000").action == "block"

@@ -14,7 +14,7 @@ from typing import Any
 
 from askzero.pf.flow import Flow
 from askzero.pf.host import HostProfile
-from askzero.pf.model import Address, PfConfig, Rule, Ruleset, Source, Table, TableEntry
+from askzero.pf.model import Address, PfConfig, PortRange, Rule, Ruleset, Source, Table, TableEntry
 from askzero.pf.printer import default_flags, rule_text
 from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, PROTOCOLS
 from askzero.pf.tables import lookup
@@ -198,7 +198,7 @@ class Evaluator:
             if getattr(rule, what) and getattr(flow, what) is None:
                 verdict.uncertain.append(f"{rule.source}: rule needs the socket's {what}, unknown for this flow")
                 return False
-            if getattr(rule, what) and getattr(rule, what) != getattr(flow, what):
+            if getattr(rule, what) and not self._owner_matches(getattr(rule, what), getattr(flow, what), what):
                 return False
         if rule.probability is not None and rule.probability < 1:
             verdict.uncertain.append(f"{rule.source}: matches with probability {rule.probability:.0%}; assumed to match")
@@ -232,6 +232,15 @@ class Evaluator:
         else:
             hit = False
         return hit != addr.negated
+
+    def _owner_matches(self, spec: str, value: str, what: str) -> bool:
+        """``user = 0`` / ``group >= 1000`` against the flow's user or group (name or id)."""
+        ids = self.host.users if what == "user" else self.host.groups
+        number = int(value) if value.isdigit() else ids.get(value)
+        if number is None:
+            return False
+        op, _, wanted = spec.partition(" ")
+        return PortRange(op, int(wanted)).matches(number)
 
     def _dynamic(self, name: str) -> list:
         if name == "self":

@@ -52,8 +52,9 @@ def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: 
     """The rules pfctl loads for ``base`` in its loop order, and the messages it prints."""
     rules: list[Rule] = []
     messages: list[str] = []
-    combos = itertools.product(interfaces, protos, icmp_types or [(None, None)], srcs, sports, dsts, dports)
-    for (ifname, ifneg), proto, (icmp_type, icmp_code), src, sport, dst, dport in combos:
+    combos = itertools.product(interfaces, protos, icmp_types or [(None, None)], srcs, sports, dsts, dports,
+                               base.users or [base.user], base.groups or [base.group])
+    for (ifname, ifneg), proto, (icmp_type, icmp_code), src, sport, dst, dport, user, group in combos:
         af = base.af
         conflict = False
         for addr in (src, dst):
@@ -81,7 +82,7 @@ def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: 
         flags = base.flags if proto in (None, "tcp") else None
         rule = replace(base, interface=ifname, interface_negated=ifneg, proto=proto, af=af, src=src,
                        src_port=sport, dst=dst, dst_port=dport, icmp_type=icmp_type, icmp_code=icmp_code,
-                       flags=flags, translations=tuple(translations))
+                       flags=flags, translations=tuple(translations), user=user, group=group, users=(), groups=())
         problems = combination_problems(rule)
         if problems:
             messages += problems + [SKIPPING]
@@ -102,8 +103,10 @@ def expand_label_macros(rule: Rule, nr: int) -> None:
         if p.op == "=":  # type: ignore[attr-defined]
             return str(p.low)  # type: ignore[attr-defined]
         if p.op == ":":  # type: ignore[attr-defined]
-            return f"{p.low}:{p.high}"  # type: ignore[attr-defined]
-        return f"{p.op}{p.low}" + (f"{p.op}{p.high}" if p.high is not None else "")  # type: ignore[attr-defined]
+            return ""  # pfctl leaves inclusive ranges out of labels
+        if p.high is not None:  # type: ignore[attr-defined]
+            return f"{p.low}{p.op}{p.high}"  # type: ignore[attr-defined]
+        return f"{p.op}{p.low}"  # type: ignore[attr-defined]
 
     values = {
         "nr": str(nr), "if": rule.interface or "any", "proto": rule.proto or "any",

@@ -130,6 +130,8 @@ class Rule:
     probability: float | None = None
     user: str | None = None
     group: str | None = None
+    users: tuple[str, ...] = ()  # as written, before expansion into one rule per user
+    groups: tuple[str, ...] = ()
     label: str | None = None
     translations: tuple[Translation, ...] = ()
     scrub: tuple[str, ...] = ()

@@ -149,7 +149,9 @@ class RuleOptions:
                 rule.probability = value
                 rule.probability_text = f"{value * 100:g}%"
             elif key in ("user", "group"):
-                setattr(rule, key, self._owner(lex, key))
+                # a repeated option adds to the front of the list, as pfctl builds it
+                found = parse_list(lex, lambda lx: [self._owner(lx, key)])
+                setattr(rule, f"{key}s", tuple(found) + getattr(rule, f"{key}s"))
             elif key == "scrub":
                 rule.scrub = tuple(self._paren_words(lex))
             elif key in DIVERTS and (any(t.kind in DIVERTS for t in translations)

@@ -88,6 +88,8 @@ def address_text(addr: Address, count: str = "", af: str | None = None) -> str:
     assert addr.net is not None
     if addr.kind == "range":
         return f"{neg}{addr.net.network_address} - {addr.name}"
+    if addr.net.prefixlen == 0:  # 0/0 is any address (of its family)
+        return f"{neg}any"
     full = addr.net.prefixlen == addr.net.max_prefixlen
     return f"{neg}{addr.net.network_address if full else addr.net}"
 
@@ -117,6 +119,12 @@ def translation_text(tr: Translation, count: str = "") -> str:
 LOG_ORDER = ("all", "matches", "user", "to")
 POOL_ORDER = ("bitmask", "random", "source-hash", "round-robin", "least-states", "sticky-address", "static-port")
 TRANSLATION_ORDER = ("divert-to", "af-to", "nat-to", "rdr-to", "binat-to", "route-to", "reply-to", "dup-to")
+
+
+def _is_any(addr: Address) -> bool:
+    if addr.negated:
+        return False
+    return addr.kind == "any" or (addr.kind == "net" and addr.net is not None and addr.net.prefixlen == 0)
 
 
 def _log_options(options: tuple[str, ...]) -> list[str]:
@@ -166,8 +174,7 @@ def rule_text(rule: Rule, counter: Counter | None = None) -> str:
         if proto.isdigit():
             proto = PROTOCOL_NAMES.get(int(proto), proto)
         words.append(f"proto {proto}")
-    if rule.src.kind == "any" and not rule.src.negated and rule.dst.kind == "any" and not rule.dst.negated \
-            and rule.src_port is None and rule.dst_port is None:
+    if _is_any(rule.src) and _is_any(rule.dst) and rule.src_port is None and rule.dst_port is None:
         words.append("all")
     else:
         words.append(f"from {addr(rule.src)}")
