@@ -52,6 +52,7 @@ def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: 
     """The rules pfctl loads for ``base`` in its loop order, and the messages it prints."""
     rules: list[Rule] = []
     messages: list[str] = []
+    mixed = any(len({a.af for a in hosts if a.af}) > 1 for hosts in (srcs, dsts))
     combos = itertools.product(interfaces, protos, icmp_types or [(None, None)], srcs, sports, dsts, dports,
                                base.users or [base.user], base.groups or [base.group])
     for (ifname, ifneg), proto, (icmp_type, icmp_code), src, sport, dst, dport, user, group in combos:
@@ -65,9 +66,14 @@ def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: 
                     conflict = True
         if conflict:
             continue
-        if af is not None and any(tr.candidates and all(a.af not in (None, af) for a in tr.candidates)
-                                  for tr in base.translations if tr.kind != "divert-to"):
-            continue  # the translation has no address of this family
+        mismatched = [tr for tr in base.translations if tr.kind not in ("divert-to", "af-to") and af is not None
+                      and tr.candidates and all(a.af not in (None, af) for a in tr.candidates)]
+        if mismatched:
+            if mixed:  # a list of both families: pfctl quietly keeps the combinations that fit
+                continue
+            routing = mismatched[0].kind in ("route-to", "reply-to", "dup-to")
+            messages += [f"af mismatch in {'routing' if routing else 'translation'} spec", SKIPPING]
+            continue
         translations = []
         for tr in base.translations:
             usable = [a for a in tr.candidates if af is None or a.af in (None, af)] or list(tr.candidates)

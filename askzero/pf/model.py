@@ -92,6 +92,7 @@ class Translation:
     port: PortRange | None = None
     options: tuple[str, ...] = ()
     candidates: tuple[Address, ...] = ()  # every address written; expansion picks by family
+    family: str = ""  # af-to: the family packets are translated to
 
 
 @dataclass

@@ -159,6 +159,9 @@ class RuleOptions:
                 raise SyntaxProblem(tok.line, "more than one divert option")
             elif key in TRANSLATIONS:
                 translations.append(self._translation(lex, key))
+                kinds = {t.kind for t in translations}
+                if "af-to" in kinds and kinds & {"route-to", "reply-to", "dup-to"}:
+                    raise SyntaxProblem(tok.line, "af-to cannot be used together with route-to, reply-to, dup-to")
                 if key == "divert-to" and rule.af and all(a.af not in (None, rule.af) for a in translations[-1].candidates):
                     raise SyntaxProblem(tok.line, "divert-to address family mismatch")
             elif key == "divert-packet":
@@ -179,8 +182,11 @@ class RuleOptions:
         return icmp_types
 
     def _translation(self, lex: Lexer, kind: str) -> Translation:
+        family = ""
         if kind == "af-to":
-            word(lex)
+            family = word(lex).value
+            if family not in ("inet", "inet6"):
+                raise SyntaxProblem(lex.peek().line)
             expect(lex, "from")
         addresses = self.hosts.parse(lex)
         port = None
@@ -205,7 +211,7 @@ class RuleOptions:
                     key = "0x" + hashlib.md5(key.encode()).hexdigest()
                 option = f"source-hash {key}"
             options.append(option)
-        return Translation(kind, addresses[0], port, tuple(options), tuple(addresses))
+        return Translation(kind, addresses[0], port, tuple(options), tuple(addresses), family)
 
     def _state_options(self, lex: Lexer) -> list[str]:
         """``(max 10, no-sync, tcp.first 2)``: comma-separated options, each printed as written."""

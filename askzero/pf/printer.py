@@ -101,7 +101,8 @@ def port_text(port: PortRange) -> str:
 
 
 def translation_text(tr: Translation, count: str = "") -> str:
-    out = f"{tr.kind} {address_text(tr.address, count)}"
+    family = f"{tr.family} from " if tr.kind == "af-to" else ""
+    out = f"{tr.kind} {family}{address_text(tr.address, count)}"
     if tr.port is not None:
         single = tr.port.op == "=" or (tr.port.op == ":" and tr.port.low == tr.port.high)
         out += f" port {tr.port.low}" if single else f" port {port_text(tr.port)}"
