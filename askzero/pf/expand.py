@@ -115,7 +115,7 @@ def expand_label_macros(rule: Rule, nr: int) -> None:
         return f"{p.op}{p.low}"  # type: ignore[attr-defined]
 
     values = {
-        "nr": str(nr), "if": rule.interface or "any", "proto": rule.proto or "any",
+        "nr": str(nr), "if": rule.interface or "any", "proto": rule.proto or "ip",
         "srcaddr": address_text(rule.src), "srcport": port(rule.src_port),
         "dstaddr": address_text(rule.dst), "dstport": port(rule.dst_port),
     }

@@ -75,6 +75,31 @@ class RuleOptions:
             raise SyntaxProblem(tok.line, f"unknown {key} {tok.value}")
         return f"{op.value if op else '='} {value}"
 
+    def _scrub(self, lex: Lexer) -> tuple[str, ...]:
+        """``scrub (no-df min-ttl 4 max-mss 1440 random-id reassemble tcp)`` with pfctl's checks."""
+        line = lex.peek().line
+        words = self._paren_words(lex)
+        seen: set[str] = set()
+        i = 0
+        while i < len(words):
+            key = words[i]
+            if key in seen:
+                raise SyntaxProblem(line, f"{key} cannot be respecified")
+            seen.add(key)
+            if key in ("min-ttl", "max-mss", "reassemble", "set-tos"):
+                if i + 1 >= len(words):
+                    raise SyntaxProblem(line)
+                value = words[i + 1]
+                limit = {"min-ttl": 255, "max-mss": 65535}.get(key)
+                if limit is not None and (not value.isdigit() or int(value) > limit):
+                    raise SyntaxProblem(line, f"illegal {key} value {value}")
+                i += 2
+            elif key in ("no-df", "random-id"):
+                i += 1
+            else:
+                raise SyntaxProblem(line)
+        return tuple(words)
+
     @staticmethod
     def _icmp_item(lex: Lexer) -> list[tuple[str, str | None]]:
         name = word(lex).value
@@ -153,7 +178,7 @@ class RuleOptions:
                 found = parse_list(lex, lambda lx: [self._owner(lx, key)])
                 setattr(rule, f"{key}s", tuple(found) + getattr(rule, f"{key}s"))
             elif key == "scrub":
-                rule.scrub = tuple(self._paren_words(lex))
+                rule.scrub = self._scrub(lex)
             elif key in DIVERTS and (any(t.kind in DIVERTS for t in translations)
                                      or any(o.split()[0] in DIVERTS for o in other)):
                 raise SyntaxProblem(tok.line, "more than one divert option")
