@@ -16,7 +16,8 @@ END = -1
 
 
 def _addr(a: Address) -> Hashable:
-    return (a.negated, a.kind, str(a.net) if a.net is not None else "", a.name, a.modifier)
+    name = a.name if a.kind in ("table", "dynamic", "range") else ""  # "lo0" expanded is just an address
+    return (a.negated, a.kind, str(a.net) if a.net is not None else "", name, a.modifier, a.bits)
 
 
 def _port(p: object) -> Hashable:
