@@ -8,9 +8,10 @@ an error of its own.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import replace
 
-from askzero.pf.model import Rule
+from askzero.pf.model import Rule, Translation
 
 NO_COMBINATION = "rule expands to no valid combination"
 SKIPPING = "skipping rule due to errors"
@@ -47,8 +48,13 @@ def split_binat(rule: Rule) -> list[Rule]:
     return [out, inbound]
 
 
+# Makes the table pfctl loads for a pool of several addresses; returns the translation using it.
+Pool = Callable[[Translation, Rule], Translation]
+
+
 def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: list, dsts: list,
-                dports: list, icmp_types: list | None = None) -> tuple[list[Rule], list[str]]:
+                dports: list, icmp_types: list | None = None,
+                pool: Pool | None = None) -> tuple[list[Rule], list[str]]:
     """The rules pfctl loads for ``base`` in its loop order, and the messages it prints."""
     rules: list[Rule] = []
     messages: list[str] = []
@@ -66,14 +72,6 @@ def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: 
                     conflict = True
         if conflict:
             continue
-        mismatched = [tr for tr in base.translations if tr.kind not in ("divert-to", "af-to") and af is not None
-                      and tr.candidates and all(a.af not in (None, af) for a in tr.candidates)]
-        if mismatched:
-            if mixed:  # a list of both families: pfctl quietly keeps the combinations that fit
-                continue
-            routing = mismatched[0].kind in ("route-to", "reply-to", "dup-to")
-            messages += [f"af mismatch in {'routing' if routing else 'translation'} spec", SKIPPING]
-            continue
         translations = []
         for tr in base.translations:
             usable = [a for a in tr.candidates if af is None or a.af in (None, af)] or list(tr.candidates)
@@ -82,7 +80,19 @@ def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: 
             if tr.port is not None and tr.port.high == -1:  # port N:* spans the rule's port range
                 width = dport.high - dport.low if dport is not None and dport.op == ":" and dport.high else 0
                 tr = replace(tr, port=replace(tr.port, high=tr.port.low + width))
-            translations.append(replace(tr, address=usable[0], candidates=tuple(usable)) if usable else tr)
+            if usable:
+                tr = replace(tr, address=usable[0], candidates=tuple(usable))
+            if pool is not None and len(usable) > 1 and tr.kind != "divert-to":
+                tr = pool(tr, base)  # made before the family check, as pfctl does
+            translations.append(tr)
+        mismatched = [tr for tr in base.translations if tr.kind not in ("divert-to", "af-to") and af is not None
+                      and tr.candidates and all(a.af not in (None, af) for a in tr.candidates)]
+        if mismatched:
+            if mixed:  # a list of both families: pfctl quietly keeps the combinations that fit
+                continue
+            routing = mismatched[0].kind in ("route-to", "reply-to", "dup-to")
+            messages += [f"af mismatch in {'routing' if routing else 'translation'} spec", SKIPPING]
+            continue
         if ifname is None and (src.scope or dst.scope):
             ifname = src.scope or dst.scope  # pfctl takes the interface from a scoped address
         flags = base.flags if proto in (None, "tcp") else None

@@ -16,7 +16,7 @@ from askzero.pf.expand import expand_label_macros, expand_rule
 from askzero.pf.options import RuleOptions
 from askzero.pf.lexer import Lexer, LexError
 from askzero.pf.queues import check_queues, parse_queue
-from askzero.pf.model import ANY, Address, PfConfig, Rule, Ruleset, Source, Table
+from askzero.pf.model import ANY, Address, PfConfig, Rule, Ruleset, Source, Table, TableEntry, Translation
 from askzero.pf.tables import TableSyntaxError, parse_entry, read_table_file
 from askzero.pf.terms import (
     HostParser,
@@ -303,27 +303,21 @@ class PfParser(RuleOptions):
 
     def _expand(self, base: Rule, interfaces: list, protos: list, srcs: list, sports: list, dsts: list,
                 dports: list, icmp_types: list | None = None) -> list[Rule]:
-        rules, problems = expand_rule(base, interfaces, protos, srcs, sports, dsts, dports, icmp_types)
+        rules, problems = expand_rule(base, interfaces, protos, srcs, sports, dsts, dports, icmp_types,
+                                      pool=self._pool_table)
         self.issues.extend(ParseIssue("", 0, m[1:]) if m.startswith("\0") else
                            ParseIssue(base.source.file, base.source.line, m) for m in problems)
-        return [self._pool_tables(rule) for rule in rules]
+        return rules
 
-    def _pool_tables(self, rule: Rule) -> Rule:
+    def _pool_table(self, tr: Translation, rule: Rule) -> Translation:
         """A pool of several addresses is loaded as a table of its own, as pfctl does."""
-        from askzero.pf.model import TableEntry
-
-        translations = []
-        for tr in rule.translations:
-            if len(tr.candidates) > 1 and tr.kind != "divert-to":
-                name = f"__automatic_{self._automatic}"
-                self._automatic += 1
-                entries = [TableEntry(a.net, False, rule.source) for a in tr.candidates if a.net is not None]
-                table = Table(name, rule.source, ("const",), entries, anchor=rule.path, layout=[("inline", entries)])
-                self.config.main.tables[name] = table
-                self.config.echo.append(("table", table))
-                tr = replace(tr, address=Address("table", name=name), candidates=())
-            translations.append(tr)
-        return replace(rule, translations=tuple(translations))
+        name = f"__automatic_{self._automatic}"
+        self._automatic += 1
+        entries = [TableEntry(a.net, False, rule.source) for a in tr.candidates if a.net is not None]
+        table = Table(name, rule.source, ("const",), entries, anchor=rule.path, layout=[("inline", entries)])
+        self.config.main.tables[name] = table
+        self.config.echo.append(("table", table))
+        return replace(tr, address=Address("table", name=name), candidates=())
 
     # -- antispoof and anchors --------------------------------------------------------------
 
