@@ -16,6 +16,10 @@ END = -1
 
 
 def _addr(a: Address) -> Hashable:
+    if a.kind == "net" and a.net is not None and a.net.prefixlen == 0:
+        return (a.negated, "any")  # 0/0 is the kernel's "any": a zero address and mask
+    if a.kind == "any":
+        return (a.negated, "any")
     name = a.name if a.kind in ("table", "dynamic", "range") else ""  # "lo0" expanded is just an address
     return (a.negated, a.kind, str(a.net) if a.net is not None else "", name, a.modifier, a.bits)
 
