@@ -30,7 +30,7 @@ KINDS = ("pf", "selfpf", "pfail", "pfload", "loadanchors")
 MAKE_LISTS = {"pf": "PFTESTS", "selfpf": "PFTESTS", "pfail": "PFFAIL", "pfload": "PFLOAD",
               "loadanchors": "PFLOADANCHORS"}
 KNOWN = ROOT / "tools" / "known_pf_failures.txt"
-KNOWN_HEADER = ("# pfctl regress cases that do not pass yet: KIND CASE first difference.\n"
+KNOWN_HEADER = ("# pfctl regress cases that do not pass yet: KIND CASE reason (or the first difference).\n"
                 "# Regenerate with tools/pf_conformance.py --write-known; tests/test_pf_conformance.py keeps it exact.\n")
 
 
@@ -131,8 +131,14 @@ def main() -> int:
     parser.add_argument("--write-known", action="store_true", help=f"rewrite {KNOWN.name} from this run")
     args = parser.parse_args()
     results = run(args.directory, (args.only,) if args.only else KINDS)
-    if args.write_known:
-        lines = [f"{r.kind} {r.case} {r.detail[:160]}" for r in results if not r.ok]
+    if args.write_known:  # keep the reasons already written for cases that still fail
+        reasons = {}
+        if KNOWN.exists():
+            for line in KNOWN.read_text().splitlines():
+                if line.strip() and not line.startswith("#"):
+                    kind, case, *rest = line.split(maxsplit=2)
+                    reasons[(kind, case)] = rest[0] if rest else ""
+        lines = [f"{r.kind} {r.case} {reasons.get((r.kind, r.case)) or r.detail[:160]}" for r in results if not r.ok]
         KNOWN.write_text(KNOWN_HEADER + "".join(line + "\n" for line in lines))
     for r in results:
         if args.verbose or not r.ok:
