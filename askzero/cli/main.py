@@ -56,9 +56,11 @@ def ask_cmd(opts: dict[str, Any], question: tuple[str, ...]) -> None:
 
 
 def _register() -> None:
+    from askzero.cli.bgp_cmd import bgp
     from askzero.cli.pf_cmd import pf
 
     cli.add_command(pf)
+    cli.add_command(bgp)
     try:
         from askzero.cli.models_cmd import models
     except ImportError:  # pragma: no cover - only while the module is being written
