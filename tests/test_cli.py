@@ -146,7 +146,6 @@ def test_corrupt_model_exit_code(capsys):
 def test_demo_question_with_the_embedded_model(capsys):
     """The real path: pf evaluation, evidence, SmolLM2 through llama-cpp-python, the guard."""
     from askzero.assistant import guard
-    from askzero.assistant.answer import Answer  # noqa: F401  (the JSON below is Answer.to_dict)
 
     code, out, err = run(capsys, "--site", "demo", "--json", QUESTION)
     assert code == 0, err

@@ -11,6 +11,7 @@ from typing import Any
 
 from askzero.bgp.addr import AID_MAX, Addr
 from askzero.bgp.community import Community
+from askzero.sources import Source
 
 # enum comp_ops
 OP_NONE, OP_RANGE, OP_XRANGE, OP_EQ, OP_NE, OP_LE, OP_LT, OP_GE, OP_GT = range(9)
@@ -56,17 +57,6 @@ AS_TRANS = 23456
 BGP_PORT, RTR_PORT = 179, 323
 HOLDTIME_DEFAULT, MIN_HOLDTIME, CONNECTRETRY_DEFAULT, STALETIME_DEFAULT = 90, 3, 120, 180
 FIB_PRIORITY_DEFAULT = 48
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a statement was written."""
-
-    file: str
-    line: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
 
 
 @dataclass(frozen=True)

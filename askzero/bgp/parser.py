@@ -25,33 +25,13 @@ from askzero.bgp.model import (AS_TRANS, BGP_PORT, F_RIB_LOCAL, F_RIB_NOEVALUATE
 from askzero.bgp.peers import PEER_DESCR_LEN
 from askzero.bgp.sets import SetGrammar
 from askzero.errors import ConfigError, ParseIssue
+from askzero.sources import Resolver, plain_resolver, rooted_resolver
 
 # A resolver maps a path written in bgpd.conf to (path on disk, name to cite).
-Resolver = Callable[[str], tuple[Path, str]]
 MAX_INCLUDE_DEPTH = 16
 MAX_FILE_SIZE = 32 << 20
 SET_NAME_LEN = 128
 RT_TABLEID_MAX = 255
-
-
-def plain_resolver(base: Path) -> Resolver:
-    """Paths as written, relative ones against ``base`` (bgpd opens them from its cwd)."""
-    def resolve(path: str) -> tuple[Path, str]:
-        p = Path(path)
-        return (p if p.is_absolute() else base / p), path
-    return resolve
-
-
-def rooted_resolver(root: Path) -> Resolver:
-    """Paths inside a copy of a host's files at ``root``; paths leaving it cannot be read."""
-    root = root.resolve()
-
-    def resolve(path: str) -> tuple[Path, str]:
-        real = (root / path.lstrip("/")).resolve()
-        if root not in real.parents and real != root:
-            return root / ".outside-site-root", path
-        return real, str(real.relative_to(root))
-    return resolve
 
 
 def _read(real: Path) -> str:

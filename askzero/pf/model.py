@@ -10,18 +10,9 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Union
 
+from askzero.sources import Source
+
 IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a statement was written: file as cited, line, and the macros it used."""
-
-    file: str
-    line: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
 
 
 @dataclass(frozen=True)

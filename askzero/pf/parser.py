@@ -6,9 +6,7 @@ raised together as one ``ConfigError``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 
 from askzero.errors import ConfigError, ParseIssue
 from askzero.pf.host import HostProfile
@@ -16,6 +14,7 @@ from askzero.pf.expand import expand_label_macros, expand_rule
 from askzero.pf.options import RuleOptions
 from askzero.pf.lexer import Lexer, LexError
 from askzero.pf.queues import check_queues, parse_queue
+from askzero.sources import Resolver
 from askzero.pf.model import ANY, Address, PfConfig, Rule, Ruleset, Source, Table, TableEntry, Translation
 from askzero.pf.tables import TableSyntaxError, parse_entry, read_table_file
 from askzero.pf.terms import (
@@ -32,8 +31,6 @@ from askzero.pf.terms import (
 
 MAX_INCLUDE_DEPTH = 16
 KEYWORDS = {"pass", "block", "match", "anchor", "antispoof", "table", "set", "include", "load", "queue"}
-# A resolver maps a path written in pf.conf to (path on disk, name to cite).
-Resolver = Callable[[str], tuple[Path, str]]
 
 
 class PfParser(RuleOptions):
