@@ -14,6 +14,7 @@ from dataclasses import replace
 from askzero.pf.model import Rule, Translation
 
 NO_COMBINATION = "rule expands to no valid combination"
+ROUTING = ("route-to", "reply-to", "dup-to")
 SKIPPING = "skipping rule due to errors"
 
 
@@ -31,6 +32,37 @@ def combination_problems(rule: Rule) -> list[str]:
         proto = "icmp6" if rule.proto in ("icmp6", "ipv6-icmp") else rule.proto
         if proto != wanted:
             problems.append("icmp-type mismatch")
+    return problems
+
+
+def _mismatched(translations: tuple[Translation, ...], af: str | None) -> list[Translation]:
+    """Translations none of whose addresses is of family ``af``."""
+    if af is None:
+        return []
+    return [tr for tr in translations if tr.kind not in ("divert-to", "af-to") and tr.candidates
+            and all(a.af not in (None, af) for a in tr.candidates)]
+
+
+def binat_problems(rule: Rule) -> list[str]:
+    """pfctl's checks of a binat-to rule: two plain addresses with the same mask."""
+    binat = next((t for t in rule.translations if t.kind == "binat-to"), None)
+    if binat is None:
+        return []
+    src, target = rule.src, binat.address
+    problems = []
+    if src.kind == "dynamic" and "0" not in src.modifier.split(":"):
+        problems.append(f"invalid use of interface ({src.name}) as the source address of a binat-to rule")
+    if any(a.kind == "dynamic" and "0" not in a.modifier.split(":") for a in (src, target)):
+        problems.append("dynamic interfaces must be used with :0 in a binat-to rule")
+    if problems:
+        return problems
+    if src.kind not in ("net", "dynamic") or target.kind not in ("net", "dynamic"):
+        problems.append("binat-to requires a specified source and redirect address")
+    if target.kind == "table" or (src.net is not None and target.net is not None
+                                  and src.net.prefixlen != target.net.prefixlen):
+        problems.append("source and redir addresess must have a matching network mask in binat-rule")
+    if target.kind == "table":
+        problems.append("tables cannot be used as the redirect address of a binat-to rule")
     return problems
 
 
@@ -62,6 +94,9 @@ def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: 
     combos = itertools.product(interfaces, protos, icmp_types or [(None, None)], srcs, sports, dsts, dports,
                                base.users or [base.user], base.groups or [base.group])
     for (ifname, ifneg), proto, (icmp_type, icmp_code), src, sport, dst, dport, user, group in combos:
+        if base.af and any(t.kind not in ROUTING for t in _mismatched(base.translations, base.af)):
+            messages.append("af mismatch in translation spec")  # the rule's own family: no skipping
+            continue
         af = base.af
         conflict = False
         for addr in (src, dst):
@@ -85,21 +120,20 @@ def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: 
             if pool is not None and len(usable) > 1 and tr.kind != "divert-to":
                 tr = pool(tr, base)  # made before the family check, as pfctl does
             translations.append(tr)
-        mismatched = [tr for tr in base.translations if tr.kind not in ("divert-to", "af-to") and af is not None
-                      and tr.candidates and all(a.af not in (None, af) for a in tr.candidates)]
+        problems = []
+        mismatched = _mismatched(base.translations, af)
         if mismatched:
             if mixed:  # a list of both families: pfctl quietly keeps the combinations that fit
                 continue
-            routing = mismatched[0].kind in ("route-to", "reply-to", "dup-to")
-            messages += [f"af mismatch in {'routing' if routing else 'translation'} spec", SKIPPING]
-            continue
+            routing = mismatched[0].kind in ROUTING
+            problems.append(f"af mismatch in {'routing' if routing else 'translation'} spec")
         if ifname is None and (src.scope or dst.scope):
             ifname = src.scope or dst.scope  # pfctl takes the interface from a scoped address
         flags = base.flags if proto in (None, "tcp") else None
         rule = replace(base, interface=ifname, interface_negated=ifneg, proto=proto, af=af, src=src,
                        src_port=sport, dst=dst, dst_port=dport, icmp_type=icmp_type, icmp_code=icmp_code,
                        flags=flags, translations=tuple(translations), user=user, group=group, users=(), groups=())
-        problems = combination_problems(rule)
+        problems += combination_problems(rule) + binat_problems(rule)
         if problems:
             messages += problems + [SKIPPING]
             continue

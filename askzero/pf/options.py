@@ -214,6 +214,8 @@ class RuleOptions:
                 raise SyntaxProblem(lex.peek().line)
             expect(lex, "from")
         addresses = self.hosts.parse(lex)
+        if kind == "binat-to" and any(a.negated or a.kind in ("no-route", "urpf-failed") for a in addresses):
+            raise SyntaxProblem(lex.peek().line)
         port = None
         if accept(lex, "port"):
             tok = lex.peek()
