@@ -72,3 +72,15 @@ def test_missing_table_file_is_an_error(tmp_path):
     with pytest.raises(ConfigError) as info:
         load(tmp_path, 'table <x> file "nope.txt"\n')
     assert info.value.issues[0].line == 1 and "nope.txt" in info.value.issues[0].message
+
+
+def test_optimizer_combines_long_address_runs_into_a_table(tmp_path):
+    from askzero.pf.optimize import combine_tables
+
+    six = load(tmp_path, "pass from { 10.0.0.1 10.0.0.2 10.0.0.3 10.0.0.4 10.0.0.5 10.0.0.6 }\n")
+    combine_tables(six.main, [0])
+    (rule,) = six.main.rules
+    assert rule.src.kind == "table" and len(six.main.tables[rule.src.name].entries) == 6
+    five = load(tmp_path, "pass from { 10.0.0.1 10.0.0.2 10.0.0.3 10.0.0.4 10.0.0.5 }\n")
+    combine_tables(five.main, [0])
+    assert len(five.main.rules) == 5

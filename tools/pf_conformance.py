@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from askzero.errors import ConfigError  # noqa: E402
 from askzero.pf import load_host, parse_pf  # noqa: E402
+from askzero.pf.optimize import combine_tables  # noqa: E402
 from askzero.pf.show import render, render_loaded, render_numbered  # noqa: E402
 
 DEFAULT_DIR = ROOT.parent / "shared" / "conformance" / "pfctl"
@@ -65,7 +66,8 @@ def run_pfctl(text: str, base: Path, numbered: bool = False, anchors: bool = Fal
             echoed = render(partial, rules=False) if partial is not None and not numbered else ""
             errors = "".join(f"{issue}\n" for issue in exc.issues)
             return errors if getattr(exc, "at_load", False) else errors + echoed
-    if anchors:  # pfctl -a 'regress/*' -sr: the loaded rules, every anchor opened
+    if anchors:  # pfctl -a regress -f (optimised), then -a 'regress/*' -sr: every anchor opened
+        combine_tables(config.main, [0])
         return re.sub(r"__automatic_[0-9a-f]*_.*>", "__automatic_>", render_loaded(config.main))
     return render_numbered(config.main, host) if numbered else render(config)
 
