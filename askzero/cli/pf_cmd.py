@@ -9,11 +9,16 @@ from pathlib import Path
 import click
 
 from askzero.errors import SourceError
-from askzero.pf import Evaluator, HostProfile, load_host, parse_flow, parse_pf, plain_resolver, rooted_resolver
+from askzero.pf import Evaluator, load_host, parse_flow, parse_pf, plain_resolver, rooted_resolver
 
 
 def _load(path: str, host_file: str | None, root: str | None):
-    host = load_host(Path(host_file)) if host_file else HostProfile()
+    if host_file:
+        host = load_host(Path(host_file))
+    else:  # as pfctl does: the interfaces of the machine it runs on
+        from askzero.pf.localhost import local_host
+
+        host = local_host()
     if path == "-":
         tmp = Path(tempfile.mkdtemp(prefix="askzero-")) / "stdin"
         tmp.write_text(sys.stdin.read(), encoding="utf-8")
