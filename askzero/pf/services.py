@@ -6,31 +6,24 @@ give the same answers on any machine, so it carries OpenBSD's common entries its
 
 from __future__ import annotations
 
-# name -> (port, protocols)
-_SERVICES = """
-tcpmux 1 tcp; echo 7 tcp,udp; discard 9 tcp,udp; daytime 13 tcp,udp; ftp-data 20 tcp;
-ftp 21 tcp; ssh 22 tcp,udp; telnet 23 tcp; smtp 25 tcp; time 37 tcp,udp; whois 43 tcp;
-domain 53 tcp,udp; bootps 67 udp; bootpc 68 udp; tftp 69 udp; gopher 70 tcp;
-finger 79 tcp; www 80 tcp; http 80 tcp; kerberos 88 tcp,udp; pop3 110 tcp;
-sunrpc 111 tcp,udp; auth 113 tcp; ident 113 tcp; nntp 119 tcp; ntp 123 udp; netbios-ns 137 udp;
-netbios-dgm 138 udp; netbios-ssn 139 tcp; imap 143 tcp; snmp 161 udp; snmptrap 162 udp;
-bgp 179 tcp; ldap 389 tcp,udp; https 443 tcp,udp; microsoft-ds 445 tcp; isakmp 500 udp;
-syslog 514 udp; submission 587 tcp; ldaps 636 tcp; rsync 873 tcp; imaps 993 tcp;
-pop3s 995 tcp; openvpn 1194 tcp,udp; ms-sql-s 1433 tcp; radius 1812 udp; radacct 1813 udp;
-nfs 2049 tcp,udp; mysql 3306 tcp; ms-wbt-server 3389 tcp; rtr 323 tcp; sip 5060 tcp,udp;
-postgresql 5432 tcp; ipsec-nat-t 4500 udp; carp 112 udp; pfsync 8025 udp;
-modbus 502 tcp; iec-104 2404 tcp; dnp 20000 tcp; https-alt 8443 tcp; http-alt 8080 tcp;
-vnc 5900 tcp; x11 6000 tcp; ircd 6667 tcp; spamd 8025 tcp; spamd-cfg 8026 tcp
-"""
+from importlib import resources
 
+# name -> (port, protocols), aliases included; read once from askzero/data/services.tsv
 SERVICES: dict[str, tuple[int, frozenset[str]]] = {}
-PORT_NAMES: dict[tuple[int, str], str] = {}
-for _entry in _SERVICES.replace("\n", " ").split(";"):
-    if _entry.strip():
-        _name, _port, _protos = _entry.split()
-        SERVICES[_name] = (int(_port), frozenset(_protos.split(",")))
-        for _p in _protos.split(","):
-            PORT_NAMES.setdefault((int(_port), _p), _name)
+
+
+def _load_services() -> dict[str, tuple[int, frozenset[str]]]:
+    if not SERVICES:
+        text = (resources.files("askzero") / "data" / "services.tsv").read_text(encoding="utf-8")
+        for line in text.splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            name, port, protos, *aliases = line.split("\t")
+            entry = (int(port), frozenset(protos.split(",")))
+            for key in [name, *" ".join(aliases).split()]:
+                SERVICES.setdefault(key, entry)
+    return SERVICES
+
 
 PROTOCOLS: dict[str, int] = {
     "ip": 0, "icmp": 1, "igmp": 2, "ggp": 3, "ipencap": 4, "tcp": 6, "egp": 8, "udp": 17,
@@ -63,7 +56,7 @@ def port_number(name: str, proto: str | None) -> int | None:
         except ValueError:
             return None
         return value if 0 <= value <= 65535 else None
-    entry = SERVICES.get(name)
+    entry = _load_services().get(name)
     if entry is None:
         return None
     return entry[0]
