@@ -98,3 +98,25 @@ def test_cmd(path: str, flow: str, host_file: str | None, root: str | None, as_j
             click.echo(f"  table <{d['table']}> entry {d['entry']} ({d['file']}:{d['line']})")
     for text in [*map(str, verdict.translations), *verdict.uncertain]:
         click.echo(f"  {text}")
+
+
+@pf.command("lint")
+@click.option("--host", "host_file", metavar="FILE", help="Host profile (TOML).")
+@click.option("--root", metavar="DIR", help="Read absolute paths under DIR (a copy of a host's files).")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.argument("path")
+def lint_cmd(path: str, host_file: str | None, root: str | None, as_json: bool) -> None:
+    """Review a ruleset: shadowed and redundant rules, open sensitive services, and more."""
+    from askzero.pf.lint import lint
+
+    config, _ = _load(path, host_file, root)
+    findings = lint(config)
+    if as_json:
+        from askzero.cli.main import emit_json
+
+        emit_json({"findings": [f.to_dict() for f in findings]})
+        return
+    for finding in findings:
+        click.echo(str(finding))
+        if finding.rule:
+            click.echo(f"    {finding.rule}")
