@@ -45,15 +45,17 @@ class PfParser(RuleOptions):
 
     # -- files and statements -------------------------------------------------------
 
-    def parse_file(self, path: str, ruleset: Ruleset | None = None, depth: int = 0) -> None:
+    def parse_file(self, path: str, ruleset: Ruleset | None = None, depth: int = 0) -> bool:
+        """Parse one file; a file that cannot be read is reported as pfctl warns (False)."""
         real, display = self.resolve(path)
         try:
             text = real.read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
-            self.issues.append(ParseIssue(display, 0, f"cannot open {path}: {exc.strerror}"))
-            return
+            self.issues.append(ParseIssue("", 0, f"pfctl: {path}: {exc.strerror}"))
+            return False
         self.config.files.append(display)
         self.parse_text(text, display, ruleset or self.config.main, depth)
+        return True
 
     def parse_text(self, text: str, display: str, ruleset: Ruleset, depth: int = 0) -> None:
         try:
@@ -144,7 +146,8 @@ class PfParser(RuleOptions):
         path = word(lex).value
         if depth >= MAX_INCLUDE_DEPTH:
             raise SyntaxProblem(src.line, "include depth limit reached")
-        self.parse_file(path, ruleset, depth + 1)
+        if not self.parse_file(path, ruleset, depth + 1):
+            raise SyntaxProblem(src.line, f"failed to include file {path}")
 
     def _set(self, lex: Lexer, src: Source) -> None:
         option = word(lex).value
