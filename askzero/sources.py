@@ -7,15 +7,17 @@ Shared by the pf and bgpd engines. A resolver maps a path as a configuration fil
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 Resolver = Callable[[str], tuple[Path, str]]
 
 
-@dataclass(frozen=True)
-class Source:
-    """Where a statement was written: the file as cited, and the line."""
+class Source(NamedTuple):
+    """Where a statement was written: the file as cited, and the line.
+
+    A named tuple, since a table file makes one per entry and tuples are cheap to build.
+    """
 
     file: str
     line: int

@@ -16,7 +16,7 @@ from askzero.pf.flow import Flow
 from askzero.pf.host import HostProfile
 from askzero.pf.model import Address, PfConfig, PortRange, Rule, Ruleset, Source, Table, TableEntry
 from askzero.pf.printer import default_flags, rule_text
-from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, PROTOCOLS
+from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, PROTOCOLS, is_number
 from askzero.pf.tables import lookup
 
 
@@ -236,7 +236,7 @@ class Evaluator:
     def _owner_matches(self, spec: str, value: str, what: str) -> bool:
         """``user = 0`` / ``group >= 1000`` against the flow's user or group (name or id)."""
         ids = self.host.users if what == "user" else self.host.groups
-        number = int(value) if value.isdigit() else ids.get(value)
+        number = int(value) if is_number(value) else ids.get(value)
         if number is None:
             return False
         op, _, wanted = spec.partition(" ")
@@ -258,7 +258,7 @@ class Evaluator:
 
     def _icmp(self, rule: Rule, flow: Flow) -> bool:
         table = ICMP6_TYPES if flow.af == "inet6" else ICMP_TYPES
-        want = int(rule.icmp_type) if rule.icmp_type.isdigit() else table.get(rule.icmp_type)  # type: ignore[union-attr]
+        want = int(rule.icmp_type) if is_number(rule.icmp_type) else table.get(rule.icmp_type)  # type: ignore[union-attr]
         if flow.icmp_type != want:
             return False
         return rule.icmp_code is None or str(flow.icmp_code) == rule.icmp_code

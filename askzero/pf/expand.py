@@ -15,6 +15,7 @@ from askzero.pf.model import Rule, Translation
 
 NO_COMBINATION = "rule expands to no valid combination"
 ROUTING = ("route-to", "reply-to", "dup-to")
+MAX_COMBINATIONS = 100_000
 SKIPPING = "skipping rule due to errors"
 
 
@@ -91,6 +92,12 @@ def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: 
     rules: list[Rule] = []
     messages: list[str] = []
     mixed = any(len({a.af for a in hosts if a.af}) > 1 for hosts in (srcs, dsts))
+    size = 1
+    for part in (interfaces, protos, icmp_types or [None], srcs, sports, dsts, dports, base.users or [None],
+                 base.groups or [None]):
+        size *= len(part)
+    if size > MAX_COMBINATIONS:  # untrusted input is bounded: no statement may become a million rules
+        return [], [f"rule expands to {size} combinations, more than {MAX_COMBINATIONS}"]
     combos = itertools.product(interfaces, protos, icmp_types or [(None, None)], srcs, sports, dsts, dports,
                                base.users or [base.user], base.groups or [base.group])
     for (ifname, ifneg), proto, (icmp_type, icmp_code), src, sport, dst, dport, user, group in combos:

@@ -10,7 +10,7 @@ import ipaddress
 from dataclasses import dataclass, field, replace
 
 from askzero.errors import UsageError
-from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, port_number
+from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, port_number, is_number
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -89,7 +89,7 @@ def parse_flow(text: str) -> Flow:
         elif key in ("icmp-type", "icmp6-type"):
             name = take()
             table = ICMP6_TYPES if key == "icmp6-type" else ICMP_TYPES
-            values["icmp_type"] = int(name) if name.isdigit() else table.get(name)
+            values["icmp_type"] = int(name) if is_number(name) else table.get(name)
             if values["icmp_type"] is None:
                 raise UsageError(f"flow: unknown icmp type {name!r}")
             if i < len(words) and words[i] == "code":

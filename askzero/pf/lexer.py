@@ -7,6 +7,7 @@ expanded. A backslash before a newline joins lines.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -108,7 +109,7 @@ class Lexer:
         self._raw = _scan(text, 1)
         self.last_line = max(text.count("\n"), 1)
         self._macros = macros
-        self._pending: list[Token] = []
+        self._pending: deque[Token] = deque()
         self._expanded = 0
 
     def _expand(self, tok: Token, depth: int = 0) -> list[Token]:
@@ -146,12 +147,12 @@ class Lexer:
 
     def next(self) -> Token:
         self._fill()
-        return self._pending.pop(0)
+        return self._pending.popleft()
 
     def next_raw(self) -> Token:
         """The next token without macro expansion (for the value side of a definition)."""
         if self._pending:
-            return self._pending.pop(0)
+            return self._pending.popleft()
         tok = next(self._raw, None)
         return tok if tok is not None else Token("eof", "", self.last_line)
 

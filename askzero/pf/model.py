@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Union
+from typing import NamedTuple, Union
 
 from askzero.sources import Source
 
@@ -140,9 +140,40 @@ class Rule:
         return self.action == "anchor"
 
 
+class Prefix(NamedTuple):
+    """An address block held as integers: tables hold them by the hundred thousand, and
+    building an ipaddress network for each costs more than the rest of parsing."""
+
+    value: int
+    bits: int
+    version: int
+
+    @property
+    def prefixlen(self) -> int:
+        return self.bits
+
+    @property
+    def max_prefixlen(self) -> int:
+        return 32 if self.version == 4 else 128
+
+    @property
+    def network(self) -> IPNetwork:
+        cls = ipaddress.IPv4Network if self.version == 4 else ipaddress.IPv6Network
+        return cls((self.value, self.bits))
+
+    def __contains__(self, address: object) -> bool:
+        if getattr(address, "version", None) != self.version:
+            return False
+        shift = self.max_prefixlen - self.bits
+        return int(address) >> shift == self.value >> shift  # type: ignore[call-overload]
+
+    def __str__(self) -> str:
+        return str(self.network)
+
+
 @dataclass
 class TableEntry:
-    net: IPNetwork
+    net: IPNetwork | Prefix
     negated: bool
     source: Source
     comment: str = ""

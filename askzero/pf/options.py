@@ -6,6 +6,8 @@ wording, and leaves the rule as pfctl would print it.
 
 from __future__ import annotations
 
+from askzero.pf.services import is_number
+
 import hashlib
 import re
 
@@ -24,6 +26,27 @@ TIMEOUTS = ("tcp.first", "tcp.opening", "tcp.established", "tcp.closing", "tcp.f
             "other.single", "other.multiple", "frag", "interval", "adaptive.start", "adaptive.end", "src.track")
 STATE_OPTION_ORDER = ("max", "no-sync", "pflow", "sloppy", "source-track", "max-src-states", "max-src-nodes",
                       "max-src-conn", "max-src-conn-rate", "overload", "if-bound", "floating", *TIMEOUTS)
+
+
+NUMERIC_STATE_OPTIONS = {"max", "max-src-nodes", "max-src-states", "max-src-conn", *TIMEOUTS}
+
+
+def check_state_options(options: list[str], line: int) -> None:
+    """Reject what pfctl's grammar rejects: unknown options and malformed numbers."""
+    for option in options:
+        key, *args = option.split()
+        if key in NUMERIC_STATE_OPTIONS:
+            ok = len(args) == 1 and is_number(args[0])
+        elif key == "max-src-conn-rate":
+            ok = len(args) == 1 and all(is_number(p) for p in args[0].split("/", 1)) and "/" in args[0]
+        elif key == "source-track":
+            ok = args in ([], ["rule"], ["global"])
+        elif key == "overload":
+            ok = 1 <= len(args) <= 3 and args[0].startswith("<")
+        else:
+            ok = key in ("no-sync", "pflow", "sloppy", "if-bound", "floating") and not args
+        if not ok:
+            raise SyntaxProblem(line)
 
 
 def normalize_state_options(options: list[str]) -> tuple[str, ...]:
@@ -67,7 +90,7 @@ class RuleOptions:
         op = accept(lex, "=", "!=", "<", "<=", ">", ">=")
         tok = word(lex)
         ids = self.host.users if key == "user" else self.host.groups
-        if tok.value.isdigit():
+        if is_number(tok.value):
             value = int(tok.value)
         elif tok.value in ids:
             value = ids[tok.value]
@@ -91,7 +114,7 @@ class RuleOptions:
                     raise SyntaxProblem(line)
                 value = words[i + 1]
                 limit = {"min-ttl": 255, "max-mss": 65535}.get(key)
-                if limit is not None and (not value.isdigit() or int(value) > limit):
+                if limit is not None and (not is_number(value) or int(value) > limit):
                     raise SyntaxProblem(line, f"illegal {key} value {value}")
                 i += 2
             elif key in ("no-df", "random-id"):
@@ -135,6 +158,7 @@ class RuleOptions:
                 rule.state = key
                 if lex.peek().value == "(":
                     options = self._state_options(lex)
+                    check_state_options(options, tok.line)
                     if "source-track global" in options and any(o.startswith("max-src-nodes") for o in options):
                         raise SyntaxProblem(tok.line, "'max-src-nodes' is incompatible with 'source-track global'")
                     rule.state_options = normalize_state_options(options)
@@ -146,7 +170,7 @@ class RuleOptions:
             elif key in ("tag", "label", "rtable", "queue", "max-pkt-rate", "prio"):
                 value_tok = word(lex)
                 value = value_tok.value
-                if key in ("tag", "label") and value_tok.kind == "word" and value.isdigit():
+                if key in ("tag", "label") and value_tok.kind == "word" and is_number(value):
                     raise SyntaxProblem(tok.line)
                 if key == "tag" and len(value) > 63:
                     raise SyntaxProblem(tok.line, "tag too long, max 63 chars")
@@ -158,7 +182,7 @@ class RuleOptions:
                     other.append(f"{key} {value}")
             elif key == "tagged":
                 value_tok = word(lex)
-                if value_tok.kind == "word" and value_tok.value.isdigit():
+                if value_tok.kind == "word" and is_number(value_tok.value):
                     raise SyntaxProblem(tok.line)
                 rule.tagged = value_tok.value
             elif key == "!" and accept(lex, "tagged"):
@@ -274,7 +298,7 @@ class RuleOptions:
                 items = [f"{key} {values[0]}"]
             if key == "prio":
                 for value in values:
-                    if not value.lstrip("-").isdigit():
+                    if not is_number(value.lstrip("-")):
                         raise SyntaxProblem(lex.peek().line)
                     if not 0 <= int(value) <= 7:
                         raise SyntaxProblem(lex.peek().line, "prio must be 0 - 7")

@@ -30,6 +30,7 @@ from askzero.pf.terms import (
 )
 
 MAX_INCLUDE_DEPTH = 16
+MAX_ANCHOR_DEPTH = 64  # pfctl's limit on nested anchors
 KEYWORDS = {"pass", "block", "match", "anchor", "antispoof", "table", "set", "include", "load", "queue"}
 
 
@@ -374,6 +375,8 @@ class PfParser(RuleOptions):
         if accept(lex, "{"):
             if name.endswith("*"):
                 raise SyntaxProblem(src.line, "inline anchors cannot be wildcards")
+            if ruleset.path.count("/") + 1 >= MAX_ANCHOR_DEPTH:
+                raise SyntaxProblem(src.line, "anchors too deep")
             child = self._child(ruleset, name or f"_{len(ruleset.children) + 1}")
             self._statements(lex, src.file, child, depth, closing=True)
             base.anchor, base.inline = child, True

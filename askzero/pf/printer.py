@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from askzero.pf.model import Address, PortRange, Rule, Translation
-from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, PROTOCOL_NAMES, icmp_code_name, icmp_code_number
+from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, PROTOCOL_NAMES, icmp_code_name, icmp_code_number, is_number
 
 FLAG_ORDER = "FSRPAUEW"
 SCRUB_ORDER = ("no-df", "random-id", "min-ttl", "set-tos", "max-mss", "reassemble")
@@ -24,12 +24,12 @@ def flags_text(flags: str) -> str:
 
 def icmp_type_text(value: str, v6: bool) -> str:
     names = ICMP6_NAMES if v6 else ICMP_NAMES
-    return names.get(int(value), value) if value.isdigit() else value
+    return names.get(int(value), value) if is_number(value) else value
 
 
 def _code(rule: Rule, v6: bool) -> str:
     table = ICMP6_TYPES if v6 else ICMP_TYPES
-    kind = int(rule.icmp_type) if rule.icmp_type and rule.icmp_type.isdigit() else table.get(rule.icmp_type or "", -1)
+    kind = int(rule.icmp_type) if rule.icmp_type and is_number(rule.icmp_type) else table.get(rule.icmp_type or "", -1)
     af = "inet6" if v6 else "inet"
     number = icmp_code_number(af, kind, rule.icmp_code or "")
     return icmp_code_name(af, kind, number) if number is not None else str(rule.icmp_code)
@@ -45,8 +45,8 @@ def block_text(rule: Rule) -> str:
     codes = list(rule.return_codes) or []
     v4 = codes[0] if codes else "port-unr"
     v6 = codes[1] if len(codes) > 1 else (codes[0] if codes and rule.af == "inet6" else "port-unr")
-    v4 = icmp_code_name("inet", 3, icmp_code_number("inet", 3, v4) or 0) if v4.isdigit() else v4
-    v6 = icmp_code_name("inet6", 1, int(v6)) if v6.isdigit() else v6
+    v4 = icmp_code_name("inet", 3, icmp_code_number("inet", 3, v4) or 0) if is_number(v4) else v4
+    v6 = icmp_code_name("inet6", 1, int(v6)) if is_number(v6) else v6
     if rule.af == "inet":
         return f"block return-icmp({v4})"
     if rule.af == "inet6":
@@ -172,7 +172,7 @@ def rule_text(rule: Rule, counter: Counter | None = None) -> str:
         words.append(rule.af)
     if rule.proto:
         proto = "ipv6-icmp" if rule.proto == "icmp6" else rule.proto
-        if proto.isdigit():
+        if is_number(proto):
             proto = PROTOCOL_NAMES.get(int(proto), proto)
         words.append(f"proto {proto}")
     if _is_any(rule.src) and _is_any(rule.dst) and rule.src_port is None and rule.dst_port is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from askzero.pf.services import is_number
+
 from dataclasses import dataclass, field
 
 from askzero.pf.lexer import Lexer
@@ -56,7 +58,7 @@ def parse_queue(lex: Lexer, src: Source) -> Queue:
                     queue.bandwidth[-1] += f" for {word(lex).value}"
         elif key in ("flows", "quantum", "qlimit"):
             value = word(lex)
-            if not value.value.isdigit():
+            if not is_number(value.value):
                 raise SyntaxProblem(value.line)
             setattr(queue, key, int(value.value))
         elif key == "default":

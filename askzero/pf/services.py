@@ -50,9 +50,9 @@ ICMP6_TYPES: dict[str, int] = {
 
 def port_number(name: str, proto: str | None) -> int | None:
     """The port of a service name or number, or None when unknown (pfctl's getservbyname)."""
-    if name.isdigit() or name.lower().startswith("0x"):
+    if is_number(name) or name.lower().startswith("0x"):
         try:
-            value = int(name, 0) if not name.isdigit() else int(name)
+            value = int(name, 0) if not is_number(name) else int(name)
         except ValueError:
             return None
         return value if 0 <= value <= 65535 else None
@@ -87,6 +87,11 @@ def icmp_code_name(af: str, icmp_type: int, code: int) -> str:
 
 
 def icmp_code_number(af: str, icmp_type: int, name: str) -> int | None:
-    if name.isdigit():
+    if is_number(name):
         return int(name)
     return ICMP_CODES.get((af, icmp_type), {}).get(name)
+
+
+def is_number(text: str) -> bool:
+    """ASCII decimal digits only: pfctl reads bytes, so ``²`` or ``٣`` are never numbers."""
+    return text.isascii() and text.isdigit()

@@ -7,9 +7,10 @@ A table matches an address when the most specific entry containing it is not neg
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Iterable
 
-from askzero.pf.model import IPNetwork, Source, Table, TableEntry
+from askzero.pf.model import Prefix, Source, Table, TableEntry
 
 MAX_TABLE_FILE = 64 * 1024 * 1024
 
@@ -21,12 +22,29 @@ class TableSyntaxError(Exception):
         self.message = message
 
 
-def parse_entry(text: str) -> tuple[IPNetwork, bool]:
-    """``[!]address[/len]`` as a network; raises ValueError for anything else."""
+def parse_entry(text: str) -> tuple[Prefix, bool]:
+    """``[!]address[/len]`` as a network; raises ValueError for anything else.
+
+    Table files hold hundreds of thousands of entries, so addresses are read with
+    inet_pton and the network built from integers, several times faster than parsing text.
+    """
     negated = text.startswith("!")
     if negated:
         text = text[1:]
-    return ipaddress.ip_network(text, strict=False), negated
+    address, slash, bits_text = text.partition("/")
+    family, width, version = (socket.AF_INET6, 128, 6) if ":" in address else (socket.AF_INET, 32, 4)
+    try:
+        value = int.from_bytes(socket.inet_pton(family, address), "big")
+    except OSError:
+        raise ValueError(text) from None
+    if not slash:
+        bits = width
+    elif bits_text.isascii() and bits_text.isdigit() and int(bits_text) <= width:
+        bits = int(bits_text)
+    else:
+        raise ValueError(text)
+    mask = ((1 << bits) - 1) << (width - bits)
+    return Prefix(value & mask, bits, version), negated
 
 
 def read_table_file(text: str, display: str) -> list[TableEntry]:

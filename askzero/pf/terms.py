@@ -14,7 +14,7 @@ from typing import TypeVar
 from askzero.pf.host import HostProfile
 from askzero.pf.lexer import Lexer, Token
 from askzero.pf.model import Address, PortRange
-from askzero.pf.services import PROTOCOLS, port_number
+from askzero.pf.services import PROTOCOLS, port_number, is_number
 
 T = TypeVar("T")
 IF_MODIFIERS = ("network", "broadcast", "peer", "0")
@@ -91,7 +91,7 @@ def parse_protocols(lex: Lexer) -> list[str]:
     def one(lx: Lexer) -> list[str]:
         tok = word(lx)
         name = tok.value
-        if name.isdigit():
+        if is_number(name):
             return [name]
         if name not in PROTOCOLS:
             raise SyntaxProblem(tok.line, f"unknown protocol {name}")
@@ -128,7 +128,7 @@ class HostParser:
                 raise SyntaxProblem(tok.line, f"invalid interface modifier {modifier}")
             bits = None
             after = lex.peek()
-            if after.kind == "word" and after.value.startswith("/") and after.value[1:].isdigit():
+            if after.kind == "word" and after.value.startswith("/") and is_number(after.value[1:]):
                 bits = int(lex.next().value[1:])
             return [Address("dynamic", name=ifname, modifier=modifier, negated=negated, bits=bits)]
         text = word(lex).value
@@ -149,7 +149,7 @@ class HostParser:
             scope = text.partition("%")[2].split("/")[0]
             return [Address("net", net, negated=negated, scope=scope)]
         base, _, bits = text.partition("/")
-        if bits.isdigit() and self.host.is_known(base.partition(":")[0]):
+        if is_number(bits) and self.host.is_known(base.partition(":")[0]):
             nets = [ipaddress.ip_network(f"{a.ip}/{bits}", strict=False) for a in self.host.addresses(base)
                     if int(bits) <= a.max_prefixlen]
             return [Address("net", n, name=text, negated=negated) for n in nets]
@@ -169,7 +169,7 @@ class HostParser:
                 raise host_problem(tok.line, f"no IP address found for {text}")
             return [Address("net", n, name=text, negated=negated) for n in nets]
         head, _, bits = text.partition("/")
-        if bits.isdigit() and parse_network(head) is not None:
+        if is_number(bits) and parse_network(head) is not None:
             limit = 32 if ":" not in head else 128
             if int(bits) > 128:
                 raise host_problem(tok.line, f"netmask is too large: /{bits}")
