@@ -84,3 +84,39 @@ def test_optimizer_combines_long_address_runs_into_a_table(tmp_path):
     five = load(tmp_path, "pass from { 10.0.0.1 10.0.0.2 10.0.0.3 10.0.0.4 10.0.0.5 }\n")
     combine_tables(five.main, [0])
     assert len(five.main.rules) == 5
+
+
+def _issues(tmp_path, text: str, **files: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, text, **files)
+    return [str(i) for i in info.value.issues]
+
+
+def test_error_at_a_statement_end_does_not_swallow_the_next_line(tmp_path):
+    assert _issues(tmp_path, 'e = ""\npass in rdr-to $e\npass in rdr-to $e\npass\n') == [
+        "pf.conf:2: syntax error", "pf.conf:3: syntax error"]
+
+
+def test_expansion_errors_are_reported_where_the_statement_ends(tmp_path):
+    assert _issues(tmp_path, "pass out proto icmp from any port 80 \\\n to any\n")[0] == \
+        "pf.conf:2: port only applies to tcp/udp"
+
+
+def test_table_file_names_resolve_or_are_bad_data(tmp_path):
+    cfg = load(tmp_path, 'table <t> file "t.txt"\n', **{"t.txt": "10/8 em1 localhost\n"})
+    assert [str(e.net) for e in cfg.main.tables["t"].entries] == ["10.0.0.0/8", "10.10.0.1/32", "127.0.0.1/32", "::1/128"]
+    assert _issues(tmp_path, 'table <t> file "t.txt"\n', **{"t.txt": "nosuchhost\n"}) == [
+        "no IP address found for nosuchhost", 'pf.conf:1: file "t.txt" contains bad data']
+
+
+def test_interface_broadcast_and_unknown_ports(tmp_path):
+    cfg = load(tmp_path, "pass in to em1:broadcast\n")
+    assert [rule_text(r) for r in cfg.main.rules] == ["pass in inet from any to 10.10.0.255 flags S/SA"]
+    assert _issues(tmp_path, "pass proto tcp to port nosuch\n") == ["pf.conf:1: unknown port nosuch"]
+
+
+def test_untrusted_input_is_bounded(tmp_path):
+    text = 'm0 = "1.2.3.4 5.6.7.8"\n' + "".join(
+        f'm{i} = "' + " ".join([f"$m{i - 1}"] * 6) + '"\n' for i in range(1, 4)) + "pass from { $m3 } to { $m3 }\n"
+    assert "more than 100000" in _issues(tmp_path, text)[0]
+    assert "anchors too deep" in " ".join(_issues(tmp_path, "anchor in {\n" * 70))

@@ -110,6 +110,7 @@ class Lexer:
         self.last_line = max(text.count("\n"), 1)
         self._macros = macros
         self._pending: deque[Token] = deque()
+        self.last = Token("nl", "\n", 0)  # the token most recently consumed
         self._expanded = 0
 
     def _expand(self, tok: Token, depth: int = 0) -> list[Token]:
@@ -147,17 +148,22 @@ class Lexer:
 
     def next(self) -> Token:
         self._fill()
-        return self._pending.popleft()
+        self.last = self._pending.popleft()
+        return self.last
 
     def next_raw(self) -> Token:
         """The next token without macro expansion (for the value side of a definition)."""
         if self._pending:
-            return self._pending.popleft()
+            self.last = self._pending.popleft()
+            return self.last
         tok = next(self._raw, None)
-        return tok if tok is not None else Token("eof", "", self.last_line)
+        self.last = tok if tok is not None else Token("eof", "", self.last_line)
+        return self.last
 
     def skip_to_eol(self) -> None:
         """Discard the rest of a statement after an error, so parsing can go on."""
+        if self.last.kind == "nl":  # the error was found at the statement's end: nothing to skip
+            return
         depth = 0
         while True:
             tok = self.peek()

@@ -76,7 +76,7 @@ def _tos(tok: Token) -> str:
     try:
         value = TOS_NAMES[text] if text in TOS_NAMES else int(text, 0)
     except ValueError:
-        raise SyntaxProblem(tok.line, "illegal tos value") from None
+        raise SyntaxProblem(tok.line, f"illegal tos value {text}") from None
     return f"0x{value:02x}"
 
 class RuleOptions:
@@ -305,7 +305,7 @@ class RuleOptions:
         out = []
         for item in items:
             key, _, value = item.partition(" ")
-            out.append(f"tos {_tos(Token('word', value, 0))}" if key == "tos" else item)
+            out.append(f"tos {_tos(Token('word', value, lex.peek().line))}" if key == "tos" else item)
         return out
 
     def _paren_words(self, lex: Lexer) -> list[str]:

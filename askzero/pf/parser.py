@@ -43,6 +43,7 @@ class PfParser(RuleOptions):
         self.fixed_macros = set(macros or {})
         self.issues: list[ParseIssue] = []
         self._automatic = 0  # pfctl's counter for __automatic_N tables
+        self._statement_end = 0  # the line on which the statement being expanded ends
 
     # -- files and statements -------------------------------------------------------
 
@@ -251,10 +252,18 @@ class PfParser(RuleOptions):
         except OSError:
             raise SyntaxProblem(table.source.line, f"cannot load \"{path}\": No such file or directory") from None
         try:
-            table.entries.extend(read_table_file(text, display))
+            table.entries.extend(read_table_file(text, display, self._resolve_name))
         except TableSyntaxError as exc:
-            self.issues.append(ParseIssue(display, exc.line, exc.message))
+            self.issues.append(ParseIssue("", 0, f"no IP address found for {exc.message}"))
+            raise SyntaxProblem(table.source.line, f'file "{path}" contains bad data') from None
         return display
+
+    def _resolve_name(self, name: str) -> list | None:
+        """A table file's host name, interface name or short form, as pfctl's host() reads it."""
+        try:
+            return [a.net for a in self.hosts.parse(Lexer(name, {})) if a.net is not None]
+        except (SyntaxProblem, LexError):
+            return None
 
     # -- rules ------------------------------------------------------------------------
 
@@ -268,6 +277,7 @@ class PfParser(RuleOptions):
         interfaces, protos, srcs, sports, dsts, dports = self._criteria(lex, base)
         icmp_types = self._options(lex, base, protos)
         self._end(lex)
+        self._statement_end = max(lex.last.line, lex.peek().line if lex.peek().kind == "nl" else 0)
         return self._expand(base, interfaces, protos, srcs, sports, dsts, dports, icmp_types)
 
     def _criteria(self, lex: Lexer, rule: Rule) -> tuple:
@@ -306,8 +316,10 @@ class PfParser(RuleOptions):
                 dports: list, icmp_types: list | None = None) -> list[Rule]:
         rules, problems = expand_rule(base, interfaces, protos, srcs, sports, dsts, dports, icmp_types,
                                       pool=self._pool_table)
+        # pfctl reports these once the whole statement is read: at the line where it ends
+        line = self._statement_end if self._statement_end > base.source.line else base.source.line
         self.issues.extend(ParseIssue("", 0, m[1:]) if m.startswith("\0") else
-                           ParseIssue(base.source.file, base.source.line, m) for m in problems)
+                           ParseIssue(base.source.file, line, m) for m in problems)
         return rules
 
     def _pool_table(self, tr: Translation, rule: Rule) -> Translation:

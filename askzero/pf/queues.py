@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from askzero.pf.lexer import Lexer
 from askzero.pf.model import Source
-from askzero.pf.terms import SyntaxProblem, accept, word
+from askzero.pf.terms import SyntaxProblem, accept, parse_list, word
 
 BANDWIDTH_WORDS = ("min", "max", "burst")
 
@@ -46,8 +46,9 @@ def parse_queue(lex: Lexer, src: Source) -> Queue:
     while lex.peek().kind not in ("nl", "eof"):
         tok = lex.next()
         key = tok.value
-        if key == "on":
-            queue.interface = word(lex).value
+        if key == "on":  # one interface, or a list: the root queue is made on each
+            names = parse_list(lex, lambda lx: [word(lx).value])
+            queue.interface = names[0] if len(names) == 1 else "{ " + " ".join(names) + " }"
         elif key == "parent":
             queue.parent = word(lex).value
         elif key == "bandwidth":

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from askzero.pf.model import Prefix, Source, Table, TableEntry
+from askzero.pf.model import IPNetwork, Prefix, Source, Table, TableEntry
 
 MAX_TABLE_FILE = 64 * 1024 * 1024
 
@@ -47,17 +47,31 @@ def parse_entry(text: str) -> tuple[Prefix, bool]:
     return Prefix(value & mask, bits, version), negated
 
 
-def read_table_file(text: str, display: str) -> list[TableEntry]:
-    """Entries of a table file: whitespace-separated addresses, ``#`` comments."""
+# Resolves what is not an address (a host or interface name, 10/8) as pfctl's host() does;
+# returns the networks, or None when it names nothing.
+NameResolver = Callable[[str], list[IPNetwork] | None]
+
+
+def read_table_file(text: str, display: str, resolve_name: NameResolver | None = None) -> list[TableEntry]:
+    """Entries of a table file: whitespace-separated addresses, ``#`` comments.
+
+    An entry that names nothing raises TableSyntaxError with the entry as its message.
+    """
     entries: list[TableEntry] = []
     for number, line in enumerate(text.splitlines(), 1):
         body, _, comment = line.partition("#")
         for word in body.split():
+            source = Source(display, number)
             try:
                 net, negated = parse_entry(word)
             except ValueError:
-                raise TableSyntaxError(number, f"invalid table entry {word!r}") from None
-            entries.append(TableEntry(net, negated, Source(display, number), comment.strip()))
+                negated = word.startswith("!")
+                nets = resolve_name(word.lstrip("!")) if resolve_name else None
+                if not nets:
+                    raise TableSyntaxError(number, word) from None
+                entries.extend(TableEntry(n, negated, source, comment.strip()) for n in nets)
+                continue
+            entries.append(TableEntry(net, negated, source, comment.strip()))
     return entries
 
 

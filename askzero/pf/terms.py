@@ -160,9 +160,15 @@ class HostParser:
             if modifier == "0":  # the first address of each family only
                 addresses = [a for i, a in enumerate(addresses)
                              if all(b.version != a.version for b in addresses[:i])]
+            if modifier == "peer":
+                addresses = [p for i in self.host.members(ifname) for p in i.peer]
             for addr in addresses:
                 if modifier == "network":
                     nets.append(addr.network)
+                elif modifier == "broadcast":  # IPv4 only, and not on loopback or point-to-point
+                    iface_is_lo = ifname.startswith("lo")
+                    if addr.version == 4 and not iface_is_lo and addr.network.prefixlen < 31:
+                        nets.append(_host_net(addr.network.broadcast_address))
                 else:
                     nets.append(_host_net(addr))
             if not nets:
@@ -197,15 +203,17 @@ def parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | 
         return None
 
 
-def _host_net(addr: ipaddress.IPv4Interface | ipaddress.IPv6Interface) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    return ipaddress.ip_network(addr.ip)
+def _host_net(addr: object) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """The /32 or /128 of an interface address (or of a plain address)."""
+    return ipaddress.ip_network(getattr(addr, "ip", addr))
 
 
 def parse_ports(lex: Lexer, proto_hint: str | None = None) -> list[PortRange]:
     def number(tok: Token) -> int:
         value = port_number(tok.value, proto_hint)
         if value is None:
-            raise SyntaxProblem(tok.line, f"illegal port value {tok.value}")
+            numeric = is_number(tok.value) or tok.value.lower().startswith("0x")
+            raise SyntaxProblem(tok.line, f"illegal port value {tok.value}" if numeric else f"unknown port {tok.value}")
         return value
 
     def one(lx: Lexer) -> list[PortRange]:
