@@ -79,7 +79,8 @@ def test_pf_test_json_contract(capsys):
     assert code == 0
     assert (data["action"], data["decision"]) == ("block", "rule")
     assert data["rule"] == {"number": "8.threat_feeds.0", "action": "block", "file": "etc/pf.conf", "line": 39,
-                            "text": "block drop in log quick from <threat_feeds> to any", "anchor": "threat_feeds"}
+                            "text": "block drop in log quick from <threat_feeds> to any", "anchor": "threat_feeds",
+                            "macros": [], "expansion": [1, 1]}
     assert [t["number"] for t in data["trace"]] == ["0", "2", "8", "8.threat_feeds.0"]
 
 
@@ -87,6 +88,12 @@ def test_pf_test_skip_and_default(capsys):
     args = ["pf", "test", "--json", "--root", str(DEMO), "--host", str(DEMO / "etc/host.toml"), "/etc/pf.conf"]
     _, out, _ = run(capsys, *args, "in on lo0 proto tcp from 127.0.0.1 port 1 to 127.0.0.1 port 22")
     assert json.loads(out)["decision"] == "skip" and json.loads(out)["rule"]["line"] == 26
+
+
+def test_macros_from_the_command_line_win(capsys, tmp_path):
+    (tmp_path / "pf.conf").write_text('ext = "em9"\npass in on $ext\n')
+    code, out, _ = run(capsys, "pf", "show", "-D", "ext=em0", str(tmp_path / "pf.conf"))
+    assert code == 0 and out == 'ext = "em9"\npass in on em0 all flags S/SA\n'
 
 
 def test_bad_flow_is_a_usage_error(capsys):

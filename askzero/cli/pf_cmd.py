@@ -12,7 +12,28 @@ from askzero.errors import SourceError
 from askzero.pf import Evaluator, load_host, parse_flow, parse_pf, plain_resolver, rooted_resolver
 
 
-def _load(path: str, host_file: str | None, root: str | None):
+def _defines(values: tuple[str, ...]) -> dict[str, str]:
+    """``-D NAME=VALUE`` as pfctl takes it; such a macro wins over the file's own."""
+    macros = {}
+    for value in values:
+        name, sep, text = value.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected NAME=VALUE, got {value!r}", param_hint="-D")
+        macros[name] = text
+    return macros
+
+
+def ruleset_options(command):
+    """The options every command that loads a ruleset takes."""
+    command = click.option("-D", "defines", multiple=True, metavar="NAME=VALUE",
+                           help="Define a macro, as pfctl -D does.")(command)
+    command = click.option("--root", metavar="DIR",
+                           help="Read absolute paths under DIR (a copy of a host's files).")(command)
+    return click.option("--host", "host_file", metavar="FILE",
+                        help="Host profile (TOML); default: this machine.")(command)
+
+
+def _load(path: str, host_file: str | None, root: str | None, defines: tuple[str, ...] = ()):
     if host_file:
         host = load_host(Path(host_file))
     else:  # as pfctl does: the interfaces of the machine it runs on
@@ -26,11 +47,11 @@ def _load(path: str, host_file: str | None, root: str | None):
 
         def resolve(p: str) -> tuple[Path, str]:
             return (tmp, "stdin") if p == "-" else base(p)
-        return parse_pf("-", host, resolve), host
+        return parse_pf("-", host, resolve, _defines(defines)), host
     if not Path(root or ".", path.lstrip("/") if root else path).is_file():
         raise SourceError(path, "no such file")
     resolver = rooted_resolver(Path(root)) if root else plain_resolver(Path.cwd())
-    return parse_pf(path, host, resolver), host
+    return parse_pf(path, host, resolver, _defines(defines)), host
 
 
 @click.group()
@@ -40,16 +61,15 @@ def pf() -> None:
 
 @pf.command("show")
 @click.option("--numbered", is_flag=True, help="Print as pfctl -gvvsr after loading: @N numbers, skip steps.")
-@click.option("--host", "host_file", metavar="FILE", help="Host profile (TOML).")
-@click.option("--root", metavar="DIR", help="Read absolute paths under DIR (a copy of a host's files).")
+@ruleset_options
 @click.argument("path")
-def show_cmd(path: str, numbered: bool, host_file: str | None, root: str | None) -> None:
+def show_cmd(path: str, numbered: bool, host_file: str | None, root: str | None, defines: tuple[str, ...]) -> None:
     """Print the ruleset as pfctl -o none -nv does (errors: NAME:LINE: message, exit 1)."""
     from askzero.errors import ConfigError
     from askzero.pf.show import render, render_numbered
 
     try:
-        config, host = _load(path, host_file, root)
+        config, host = _load(path, host_file, root, defines)
     except ConfigError as exc:
         partial = getattr(exc, "partial", None)
         if partial is not None and not numbered and not getattr(exc, "at_load", False):
@@ -59,24 +79,22 @@ def show_cmd(path: str, numbered: bool, host_file: str | None, root: str | None)
 
 
 @pf.command("check")
-@click.option("--host", "host_file", metavar="FILE", help="Host profile (TOML).")
-@click.option("--root", metavar="DIR", help="Read absolute paths under DIR (a copy of a host's files).")
+@ruleset_options
 @click.argument("path")
-def check_cmd(path: str, host_file: str | None, root: str | None) -> None:
+def check_cmd(path: str, host_file: str | None, root: str | None, defines: tuple[str, ...]) -> None:
     """Report the ruleset's errors (none: exit 0)."""
-    _load(path, host_file, root)
+    _load(path, host_file, root, defines)
 
 
 @pf.command("test")
-@click.option("--host", "host_file", metavar="FILE", help="Host profile (TOML).")
-@click.option("--root", metavar="DIR", help="Read absolute paths under DIR (a copy of a host's files).")
+@ruleset_options
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 @click.argument("path")
 @click.argument("flow")
-def test_cmd(path: str, flow: str, host_file: str | None, root: str | None, as_json: bool) -> None:
+def test_cmd(path: str, flow: str, host_file: str | None, root: str | None, defines: tuple[str, ...], as_json: bool) -> None:
     """Evaluate one packet, written in pf's words, against the ruleset at PATH."""
     packet = parse_flow(flow)
-    config, host = _load(path, host_file, root)
+    config, host = _load(path, host_file, root, defines)
     verdict = Evaluator(config, host).evaluate(packet)
     if as_json:
         from askzero.cli.main import emit_json
@@ -101,15 +119,14 @@ def test_cmd(path: str, flow: str, host_file: str | None, root: str | None, as_j
 
 
 @pf.command("lint")
-@click.option("--host", "host_file", metavar="FILE", help="Host profile (TOML).")
-@click.option("--root", metavar="DIR", help="Read absolute paths under DIR (a copy of a host's files).")
+@ruleset_options
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @click.argument("path")
-def lint_cmd(path: str, host_file: str | None, root: str | None, as_json: bool) -> None:
+def lint_cmd(path: str, host_file: str | None, root: str | None, defines: tuple[str, ...], as_json: bool) -> None:
     """Review a ruleset: shadowed and redundant rules, open sensitive services, and more."""
     from askzero.pf.lint import lint
 
-    config, _ = _load(path, host_file, root)
+    config, _ = _load(path, host_file, root, defines)
     findings = lint(config)
     if as_json:
         from askzero.cli.main import emit_json

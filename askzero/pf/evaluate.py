@@ -48,7 +48,8 @@ class RuleMatch:
 
     def to_dict(self) -> dict[str, Any]:
         return {"number": self.ref, "action": self.rule.action, "file": self.rule.source.file,
-                "line": self.rule.source.line, "text": rule_text(self.rule), "anchor": self.rule.path}
+                "line": self.rule.source.line, "text": rule_text(self.rule), "anchor": self.rule.path,
+                "macros": list(self.rule.macros), "expansion": list(self.rule.expansion)}
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,7 @@ class Lexer:
         self._macros = macros
         self._pending: deque[Token] = deque()
         self.last = Token("nl", "\n", 0)  # the token most recently consumed
+        self.used_macros: list[str] = []  # macros expanded since the parser last cleared this
         self._expanded = 0
 
     def _expand(self, tok: Token, depth: int = 0) -> list[Token]:
@@ -126,6 +127,7 @@ class Lexer:
         if name not in self._macros:
             raise LexError(tok.line, f"macro '{name}' not defined")
         text = prefix + self._macros[name] + suffix
+        self.used_macros.append(name)
         self._expanded += len(text)
         if self._expanded > MAX_EXPANSION:
             raise LexError(tok.line, "macro expansion too large")

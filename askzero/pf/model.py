@@ -134,6 +134,10 @@ class Rule:
     inline: bool = False  # the anchor's rules were written inside braces
     number: int = -1
     path: str = ""  # anchor path of the ruleset holding this rule ("" = main)
+    # where an expanded rule came from: the macros its statement used, and which of the
+    # statement's rule combinations it is (1-based index, total)
+    macros: tuple[str, ...] = ()
+    expansion: tuple[int, int] = (1, 1)
 
     @property
     def is_anchor(self) -> bool:

@@ -17,7 +17,7 @@ TABLE_THRESHOLD = 6  # pfctl_optimize.c: fewer addresses stay separate rules
 
 def _without(rule: Rule, field: str) -> tuple:
     """The rule's identity apart from one address field (and its source position)."""
-    blank = replace(rule, source=rule.source.__class__("", 0), number=-1, **{field: Address("any")})
+    blank = replace(rule, source=rule.source.__class__("", 0), number=-1, expansion=(1, 1), **{field: Address("any")})
     return (repr(blank),)
 
 

@@ -94,6 +94,7 @@ class PfParser(RuleOptions):
                     return
 
     def _statement(self, lex: Lexer, display: str, ruleset: Ruleset, depth: int) -> None:
+        lex.used_macros.clear()
         tok = lex.next_raw() if lex.peek().kind == "word" else lex.next()
         src = Source(display, tok.line)
         nxt = lex.peek()
@@ -107,8 +108,10 @@ class PfParser(RuleOptions):
         if keyword in ("pass", "block", "match", "anchor", "antispoof"):
             build = {"anchor": self._anchor, "antispoof": self._antispoof}.get(keyword)
             rules = build(lex, src, ruleset, depth) if build else self._rule(lex, keyword, src, ruleset, depth)
+            macros = tuple(dict.fromkeys(lex.used_macros))
             for offset, rule in enumerate(rules):
                 expand_label_macros(rule, len(ruleset.rules) + offset)
+                rule.macros, rule.expansion = macros, (offset + 1, len(rules))
             ruleset.rules.extend(rules)
             if not ruleset.path:
                 self.config.echo.extend(("rule", r) for r in rules)
