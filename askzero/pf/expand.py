@@ -36,6 +36,15 @@ def combination_problems(rule: Rule) -> list[str]:
     return problems
 
 
+def derive(base: Rule, **changes: object) -> Rule:
+    """A copy of ``base`` with ``changes``: dataclasses.replace re-runs __init__ over fifty
+    fields, which dominated expanding large rulesets."""
+    rule = Rule.__new__(Rule)
+    rule.__dict__.update(base.__dict__)
+    rule.__dict__.update(changes)
+    return rule
+
+
 def _mismatched(translations: tuple[Translation, ...], af: str | None) -> list[Translation]:
     """Translations none of whose addresses is of family ``af``."""
     if af is None:
@@ -137,9 +146,9 @@ def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: 
         if ifname is None and (src.scope or dst.scope):
             ifname = src.scope or dst.scope  # pfctl takes the interface from a scoped address
         flags = base.flags if proto in (None, "tcp") else None
-        rule = replace(base, interface=ifname, interface_negated=ifneg, proto=proto, af=af, src=src,
-                       src_port=sport, dst=dst, dst_port=dport, icmp_type=icmp_type, icmp_code=icmp_code,
-                       flags=flags, translations=tuple(translations), user=user, group=group, users=(), groups=())
+        rule = derive(base, interface=ifname, interface_negated=ifneg, proto=proto, af=af, src=src,
+                      src_port=sport, dst=dst, dst_port=dport, icmp_type=icmp_type, icmp_code=icmp_code,
+                      flags=flags, translations=tuple(translations), user=user, group=group, users=(), groups=())
         problems += combination_problems(rule) + binat_problems(rule)
         if problems:
             messages += problems + [SKIPPING]
@@ -152,6 +161,8 @@ def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: 
 
 def expand_label_macros(rule: Rule, nr: int) -> None:
     """pfctl's $nr, $if, $proto, $srcaddr, $srcport, $dstaddr, $dstport in labels and tags."""
+    if not any(text and "$" in text for text in (rule.label, rule.tag, rule.tagged)):
+        return
     from askzero.pf.printer import address_text
 
     def port(p: object) -> str:

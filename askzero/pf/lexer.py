@@ -145,11 +145,13 @@ class Lexer:
             self._pending.extend(self._expand(tok))
 
     def peek(self) -> Token:
-        self._fill()
+        if not self._pending:
+            self._fill()
         return self._pending[0]
 
     def next(self) -> Token:
-        self._fill()
+        if not self._pending:
+            self._fill()
         self.last = self._pending.popleft()
         return self.last
 
