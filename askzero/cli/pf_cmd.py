@@ -137,3 +137,30 @@ def lint_cmd(path: str, host_file: str | None, root: str | None, defines: tuple[
         click.echo(str(finding))
         if finding.rule:
             click.echo(f"    {finding.rule}")
+
+
+@pf.command("diff")
+@ruleset_options
+@click.option("--json", "as_json", is_flag=True, help="Print the changed classes as JSON.")
+@click.argument("old")
+@click.argument("new")
+def diff_cmd(old: str, new: str, host_file: str | None, root: str | None, defines: tuple[str, ...],
+             as_json: bool) -> None:
+    """Which traffic changes decision between rulesets OLD and NEW, with the rules responsible."""
+    from askzero.pf.diff import diff
+
+    before, host = _load(old, host_file, root, defines)
+    after, _ = _load(new, host_file, root, defines)
+    classes = diff(before, after, host)
+    if as_json:
+        from askzero.cli.main import emit_json
+
+        emit_json({"changes": [c.to_dict() for c in classes]})
+        return
+    if not classes:
+        click.echo("no probed traffic changes decision")
+    for c in classes:
+        def side(v):
+            rule = v.rule
+            return f"{v.action} by rule {rule.ref} ({rule.rule.source})" if rule else f"{v.action} ({v.decision})"
+        click.echo(f"{side(c.old)} -> {side(c.new)}: {c.count} probe flows, e.g. {c.examples[0]}")
