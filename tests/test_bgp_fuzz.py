@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from askzero.bgp import parse_bgp, print_config
 from askzero.errors import ConfigError
+from mutations import mutated
 from conftest import DEMO, SHARED
 
 SEEDS = [(DEMO / "etc/bgpd.conf").read_text()]
@@ -29,28 +30,8 @@ def parse_text(tmp: Path, text: str) -> None:
         pass
 
 
-@st.composite
-def mutated(draw: st.DrawFn) -> str:
-    lines = draw(st.sampled_from(SEEDS)).splitlines() or [""]
-    for _ in range(draw(st.integers(1, 6))):
-        i = draw(st.integers(0, len(lines) - 1))
-        op = draw(st.sampled_from(["insert", "delete", "swap", "token"]))
-        if op == "insert":
-            lines.insert(i, draw(st.sampled_from(SEED_LINES)))
-        elif op == "delete" and len(lines) > 1:
-            del lines[i]
-        elif op == "swap":
-            j = draw(st.integers(0, len(lines) - 1))
-            lines[i], lines[j] = lines[j], lines[i]
-        else:
-            words = lines[i].split(" ")
-            words.insert(draw(st.integers(0, len(words))), draw(st.sampled_from(TOKENS)))
-            lines[i] = " ".join(words)
-    return "\n".join(lines) + "\n"
-
-
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=mutated())
+@given(text=mutated(SEEDS, TOKENS))
 def test_mutated_configs_raise_only_config_errors(tmp_path, text):
     parse_text(tmp_path, text)
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from askzero.errors import ConfigError
 from askzero.pf import parse_pf
+from mutations import mutated
 from conftest import DEMO
 from pfhelpers import HOST
 
@@ -28,29 +29,8 @@ def parse_text(tmp: Path, text: str) -> None:
         pass
 
 
-@st.composite
-def mutated(draw: st.DrawFn) -> str:
-    lines = list(SEED_LINES)
-    for _ in range(draw(st.integers(1, 6))):
-        i = draw(st.integers(0, len(lines) - 1))
-        op = draw(st.sampled_from(["insert", "delete", "swap", "token"]))
-        if op == "insert":
-            lines.insert(i, draw(st.sampled_from(SEED_LINES)))
-        elif op == "delete" and len(lines) > 1:
-            del lines[i]
-        elif op == "swap":
-            j = draw(st.integers(0, len(lines) - 1))
-            lines[i], lines[j] = lines[j], lines[i]
-        else:
-            words = lines[i].split(" ")
-            k = draw(st.integers(0, len(words)))
-            words.insert(k, draw(st.sampled_from(TOKENS)))
-            lines[i] = " ".join(words)
-    return "\n".join(lines) + "\n"
-
-
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=mutated())
+@given(text=mutated([SEED_TEXT], TOKENS))
 def test_mutated_rulesets_raise_only_config_errors(tmp_path, text):
     parse_text(tmp_path, text)
 
