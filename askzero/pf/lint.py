@@ -158,7 +158,7 @@ def lint(config: PfConfig, loopback: tuple[str, ...] = ("lo",)) -> list[Finding]
             findings.append(Finding("skip-non-loopback", "high", source,
                                     f"set skip on {name}: pf does not filter that interface at all"))
     main = config.main.rules
-    if not any(r.action == "block" and not r.quick and r.src.kind == "any" and r.dst.kind == "any"
+    if main and not any(r.action == "block" and not r.quick and r.src.kind == "any" and r.dst.kind == "any"
                and r.interface is None and r.proto is None and r.direction in (None, "in") for r in main):
         first = main[0].source if main else Source(config.files[0] if config.files else "pf.conf", 1)
         findings.append(Finding("no-default-block", "high", first,
