@@ -193,6 +193,8 @@ class Table:
     anchor: str = ""
     # the definition as written, for printing: ("file", path) or ("inline", entries)
     layout: list[tuple[str, object]] = field(default_factory=list)
+    # lookup index built on first use: (entries indexed, index); see tables.lookup
+    index: tuple[int, dict] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

@@ -75,17 +75,35 @@ def read_table_file(text: str, display: str, resolve_name: NameResolver | None =
     return entries
 
 
+def _index(table: Table) -> dict[int, list[tuple[int, dict[int, TableEntry]]]]:
+    """Per family, the prefix lengths present (longest first), each with its entries by
+    network value; rebuilt when the table has grown since."""
+    if table.index is not None and table.index[0] == len(table.entries):
+        return table.index[1]
+    by_family: dict[int, dict[int, dict[int, TableEntry]]] = {}
+    for entry in table.entries:
+        net = entry.net
+        value = net.value if isinstance(net, Prefix) else int(net.network_address)
+        by_family.setdefault(net.version, {}).setdefault(net.prefixlen, {}).setdefault(value, entry)
+    index = {version: sorted(lengths.items(), reverse=True) for version, lengths in by_family.items()}
+    table.index = (len(table.entries), index)
+    return index
+
+
 def lookup(table: Table, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> TableEntry | None:
     """The entry that decides membership of ``address``: the longest prefix containing it.
 
     Returns None when no entry contains it. A returned negated entry means "not in table".
+    One dictionary probe per prefix length present, whatever the table's size.
     """
-    best: TableEntry | None = None
-    for entry in table.entries:
-        if entry.net.version == address.version and address in entry.net:
-            if best is None or entry.net.prefixlen > best.net.prefixlen:
-                best = entry
-    return best
+    width = 32 if address.version == 4 else 128
+    value = int(address)
+    for bits, entries in _index(table).get(address.version, []):
+        shift = width - bits
+        entry = entries.get(value >> shift << shift)
+        if entry is not None:
+            return entry
+    return None
 
 
 def contains(table: Table, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
