@@ -164,3 +164,37 @@ def diff_cmd(old: str, new: str, host_file: str | None, root: str | None, define
             rule = v.rule
             return f"{v.action} by rule {rule.ref} ({rule.rule.source})" if rule else f"{v.action} ({v.decision})"
         click.echo(f"{side(c.old)} -> {side(c.new)}: {c.count} probe flows, e.g. {c.examples[0]}")
+
+
+@pf.command("explain-log")
+@ruleset_options
+@click.option("--record", "records", type=int, multiple=True, help="Record number (1-based); default: all.")
+@click.option("--json", "as_json", is_flag=True, help="Print the explanations as JSON.")
+@click.argument("path")
+@click.argument("pflog")
+def explain_log_cmd(path: str, pflog: str, host_file: str | None, root: str | None, defines: tuple[str, ...],
+                    records: tuple[int, ...], as_json: bool) -> None:
+    """Tie pflog records (a pcap file as pflogd writes it) to the rules and lines that logged them."""
+    from askzero.logs.pflog import read_pflog
+    from askzero.pf.pflogmap import explain_record
+
+    config, host = _load(path, host_file, root, defines)
+    evaluator = Evaluator(config, host)
+    out = []
+    for record in read_pflog(Path(pflog)):
+        if records and record.index not in records:
+            continue
+        explanation = explain_record(config, evaluator, record)
+        if as_json:
+            out.append({"record": record.index, "packet": record.to_tcpdump(), **explanation.to_dict()})
+            continue
+        rule = explanation.rule
+        where = f"{rule.source}: {explanation.to_dict()['rule']['text']}" if rule else "no such rule in this ruleset"
+        click.echo(f"record {record.index}: rule {explanation.ref} -> {where}")
+        if not explanation.consistent:
+            click.echo(f"  warning: the ruleset on disk decides this packet by rule {explanation.verdict.pflog_ref}"
+                       f" ({explanation.verdict.action}); it has changed since the packet was logged")
+    if as_json:
+        from askzero.cli.main import emit_json
+
+        emit_json({"records": out})
