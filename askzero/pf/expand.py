@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from askzero.pf.model import Rule, Translation
+from askzero.pf.printer import address_text
 
 NO_COMBINATION = "rule expands to no valid combination"
 ROUTING = ("route-to", "reply-to", "dup-to")
@@ -163,7 +164,6 @@ def expand_label_macros(rule: Rule, nr: int) -> None:
     """pfctl's $nr, $if, $proto, $srcaddr, $srcport, $dstaddr, $dstport in labels and tags."""
     if not any(text and "$" in text for text in (rule.label, rule.tag, rule.tagged)):
         return
-    from askzero.pf.printer import address_text
 
     def port(p: object) -> str:
         if p is None:

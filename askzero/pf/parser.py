@@ -232,8 +232,6 @@ class PfParser(RuleOptions):
             self.config.echo.append(("table", table))
 
     def _inline_entries(self, lex: Lexer, src: Source) -> list:
-        from askzero.pf.model import TableEntry
-
         def one(lx: Lexer) -> list[str]:
             negated = accept(lx, "!") is not None
             return [("!" if negated else "") + word(lx).value]
