@@ -16,7 +16,7 @@ from askzero.pf.flow import Flow
 from askzero.pf.host import HostProfile
 from askzero.pf.model import Address, PfConfig, PortRange, Rule, Ruleset, Source, Table, TableEntry
 from askzero.pf.printer import default_flags, rule_text
-from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, PROTOCOLS, is_number
+from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, PROTOCOLS, icmp_code_number, is_number
 from askzero.pf.tables import lookup
 
 
@@ -144,8 +144,8 @@ class Evaluator:
                 state["last"] = match
                 if rule.translations and rule.action == "pass":
                     self._translate(rule, state, verdict)
-            if rule.tag:
-                state["flow"] = state["flow"].with_(tags=state["flow"].tags | {rule.tag})
+            if rule.tag:  # a packet carries one tag: a later tag replaces it (pf.conf(5))
+                state["flow"] = state["flow"].with_(tags=frozenset([rule.tag]))
             if rule.quick:
                 raise _Stop
         return matched_any
@@ -170,7 +170,10 @@ class Evaluator:
     def _matches(self, rule: Rule, flow: Flow, ruleset: Ruleset, verdict: Verdict) -> bool:
         if rule.direction and rule.direction != flow.direction:
             return False
-        if rule.interface and rule.interface != "any":
+        if rule.interface == "any":  # any existing interface except loopback ones (pf.conf(5))
+            if self.host.on_interface(flow.ifname, "lo") != rule.interface_negated:
+                return False
+        elif rule.interface:
             on = self.host.on_interface(flow.ifname, rule.interface)
             if on == rule.interface_negated:
                 return False
@@ -193,8 +196,10 @@ class Evaluator:
             return False
         if rule.tagged and ((rule.tagged in flow.tags) == rule.tagged_negated):
             return False
-        if rule.received_on and not (flow.received_on and self.host.on_interface(flow.received_on, rule.received_on)):
-            return False
+        if rule.received_on:
+            received = bool(flow.received_on) and self.host.on_interface(flow.received_on, rule.received_on)  # type: ignore[arg-type]
+            if received == rule.received_on_negated:
+                return False
         for what in ("user", "group"):
             if getattr(rule, what) and getattr(flow, what) is None:
                 verdict.uncertain.append(f"{rule.source}: rule needs the socket's {what}, unknown for this flow")
@@ -262,7 +267,10 @@ class Evaluator:
         want = int(rule.icmp_type) if is_number(rule.icmp_type) else table.get(rule.icmp_type)  # type: ignore[union-attr]
         if flow.icmp_type != want:
             return False
-        return rule.icmp_code is None or str(flow.icmp_code) == rule.icmp_code
+        if rule.icmp_code is None:
+            return True
+        code = icmp_code_number(flow.af, want or 0, rule.icmp_code)
+        return code is not None and flow.icmp_code == code
 
     def _translate(self, rule: Rule, state: dict, verdict: Verdict) -> None:
         flow: Flow = state["flow"]

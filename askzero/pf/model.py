@@ -119,6 +119,7 @@ class Rule:
     tagged: str | None = None
     tagged_negated: bool = False
     received_on: str | None = None
+    received_on_negated: bool = False
     probability: float | None = None
     user: str | None = None
     group: str | None = None

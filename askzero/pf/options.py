@@ -185,8 +185,11 @@ class RuleOptions:
                 if value_tok.kind == "word" and is_number(value_tok.value):
                     raise SyntaxProblem(tok.line)
                 rule.tagged = value_tok.value
-            elif key == "!" and accept(lex, "tagged"):
-                rule.tagged, rule.tagged_negated = word(lex).value, True
+            elif key == "!" and lex.peek().value in ("tagged", "received-on"):
+                if lex.next().value == "tagged":
+                    rule.tagged, rule.tagged_negated = word(lex).value, True
+                else:
+                    rule.received_on, rule.received_on_negated = word(lex).value, True
             elif key == "received-on":
                 rule.received_on = word(lex).value
             elif key == "probability":

@@ -426,11 +426,8 @@ def number_rules(ruleset: Ruleset) -> None:
     """Give every rule its kernel number (@N), restarting at 0 in each anchor."""
     for number, rule in enumerate(ruleset.rules):
         rule.number = number
-        if rule.anchor is not None and rule.anchor.parent is ruleset:
-            number_rules(rule.anchor)
-    for child in ruleset.children.values():
-        if child.rules and child.rules[0].number < 0:
-            number_rules(child)
+    for child in ruleset.children.values():  # every anchor, including those only a wildcard reaches
+        number_rules(child)
 
 
 def parse_pf(path: str, host: HostProfile, resolve: Resolver, macros: dict[str, str] | None = None) -> PfConfig:

@@ -184,6 +184,8 @@ def rule_text(rule: Rule, counter: Counter | None = None) -> str:
         words.append(f"to {addr(rule.dst)}")
         if rule.dst_port:
             words.append(f"port {port_text(rule.dst_port)}")
+    if rule.received_on:
+        words.append(f"{'!' if rule.received_on_negated else ''}received-on {rule.received_on}")
     if rule.user:
         words.append(f"user {rule.user}")
     if rule.group:
