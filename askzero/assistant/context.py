@@ -6,7 +6,8 @@ from functools import cached_property
 from pathlib import Path
 
 from askzero.errors import SourceError
-from askzero.pf import Evaluator, HostProfile, PfConfig, load_host, parse_pf
+from askzero.pf import HostProfile, PfConfig, load_host, parse_pf
+from askzero.pf.evaluate import FastEvaluator
 from askzero.site import Site
 
 
@@ -47,8 +48,8 @@ class SiteContext:
         return parse_pf(self.site.pf_conf, self.host, self._resolve)
 
     @cached_property
-    def evaluator(self) -> Evaluator:
-        return Evaluator(self.pf, self.host)
+    def evaluator(self) -> FastEvaluator:
+        return FastEvaluator(self.pf, self.host)
 
     @cached_property
     def feeds(self) -> list:

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from askzero.errors import SourceError
-from askzero.pf import Evaluator, load_host, parse_flow, parse_pf, plain_resolver, rooted_resolver
+from askzero.pf.evaluate import FastEvaluator
+from askzero.pf import load_host, parse_flow, parse_pf, plain_resolver, rooted_resolver
 
 
 def _defines(values: tuple[str, ...]) -> dict[str, str]:
@@ -95,7 +96,7 @@ def test_cmd(path: str, flow: str, host_file: str | None, root: str | None, defi
     """Evaluate one packet, written in pf's words, against the ruleset at PATH."""
     packet = parse_flow(flow)
     config, host = _load(path, host_file, root, defines)
-    verdict = Evaluator(config, host).evaluate(packet)
+    verdict = FastEvaluator(config, host).evaluate(packet)
     if as_json:
         from askzero.cli.main import emit_json
 
@@ -179,7 +180,7 @@ def explain_log_cmd(path: str, pflog: str, host_file: str | None, root: str | No
     from askzero.pf.pflogmap import explain_record
 
     config, host = _load(path, host_file, root, defines)
-    evaluator = Evaluator(config, host)
+    evaluator = FastEvaluator(config, host)
     out = []
     for record in read_pflog(Path(pflog)):
         if records and record.index not in records:

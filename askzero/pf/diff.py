@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from askzero.pf.evaluate import Evaluator, Verdict
+from askzero.pf.evaluate import FastEvaluator, Verdict
 from askzero.pf.flow import Flow
 from askzero.pf.host import HostProfile
 from askzero.pf.model import Address, PfConfig, PortRange, Ruleset
@@ -110,7 +110,7 @@ def probes(old: PfConfig, new: PfConfig, host: HostProfile) -> Iterator[Flow]:
 
 def diff(old: PfConfig, new: PfConfig, host: HostProfile) -> list[FlowClass]:
     """The classes of traffic whose action changes, largest first."""
-    before, after = Evaluator(old, host), Evaluator(new, host)
+    before, after = FastEvaluator(old, host), FastEvaluator(new, host)
     classes: dict[tuple, FlowClass] = {}
     for flow in probes(old, new, host):
         a, b = before.evaluate(flow), after.evaluate(flow)

@@ -17,6 +17,7 @@ from askzero.pf.host import HostProfile
 from askzero.pf.model import Address, PfConfig, PortRange, Rule, Ruleset, Source, Table, TableEntry
 from askzero.pf.printer import default_flags, rule_text
 from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, PROTOCOLS, icmp_code_number, is_number
+from askzero.pf.skipsteps import END, skip_steps
 from askzero.pf.tables import lookup
 
 
@@ -94,6 +95,9 @@ class Verdict:
         }
 
 
+OTHER = 9  # a failed criterion without a skip step
+
+
 class _Stop(Exception):
     """Raised to end evaluation after a quick rule."""
 
@@ -125,30 +129,31 @@ class Evaluator:
         """Evaluate one ruleset in place; returns whether any rule in it matched."""
         matched_any = False
         for rule in ruleset.rules:
-            flow: Flow = state["flow"]
-            if not self._matches(rule, flow, ruleset, verdict):
-                continue
-            ref = f"{prefix}{rule.number}"
-            if rule.is_anchor:
-                inner = self._anchor(rule, ruleset, state, verdict, ref)
-                matched_any = matched_any or inner
-                if inner and rule.quick:
-                    raise _Stop
-                continue
-            matched_any = True
-            match = RuleMatch(rule, ref)
-            verdict.trace.append(match)
-            if rule.action == "match":
-                self._translate(rule, state, verdict)
-            else:
-                state["last"] = match
-                if rule.translations and rule.action == "pass":
-                    self._translate(rule, state, verdict)
-            if rule.tag:  # a packet carries one tag: a later tag replaces it (pf.conf(5))
-                state["flow"] = state["flow"].with_(tags=frozenset([rule.tag]))
-            if rule.quick:
-                raise _Stop
+            if self._matches(rule, state["flow"], ruleset, verdict):
+                matched_any = self._apply(rule, ruleset, state, verdict, prefix) or matched_any
         return matched_any
+
+    def _apply(self, rule: Rule, ruleset: Ruleset, state: dict, verdict: Verdict, prefix: str) -> bool:
+        """Act on a matching rule; returns whether a rule matched (for an anchor: inside it)."""
+        ref = f"{prefix}{rule.number}"
+        if rule.is_anchor:
+            inner = self._anchor(rule, ruleset, state, verdict, ref)
+            if inner and rule.quick:
+                raise _Stop
+            return inner
+        match = RuleMatch(rule, ref)
+        verdict.trace.append(match)
+        if rule.action == "match":
+            self._translate(rule, state, verdict)
+        else:
+            state["last"] = match
+            if rule.translations and rule.action == "pass":
+                self._translate(rule, state, verdict)
+        if rule.tag:  # a packet carries one tag: a later tag replaces it (pf.conf(5))
+            state["flow"] = state["flow"].with_(tags=frozenset([rule.tag]))
+        if rule.quick:
+            raise _Stop
+        return True
 
     def _anchor(self, rule: Rule, ruleset: Ruleset, state: dict, verdict: Verdict, ref: str) -> bool:
         verdict.trace.append(RuleMatch(rule, ref))
@@ -168,47 +173,52 @@ class Evaluator:
     # -- matching -------------------------------------------------------------------------
 
     def _matches(self, rule: Rule, flow: Flow, ruleset: Ruleset, verdict: Verdict) -> bool:
-        if rule.direction and rule.direction != flow.direction:
-            return False
+        return self._mismatch(rule, flow, ruleset, verdict) < 0
+
+    def _mismatch(self, rule: Rule, flow: Flow, ruleset: Ruleset, verdict: Verdict) -> int:
+        """-1 when ``rule`` matches; else the skip-step field that failed (skipsteps.NAMES
+        order), or OTHER for a criterion skip steps do not cover."""
         if rule.interface == "any":  # any existing interface except loopback ones (pf.conf(5))
             if self.host.on_interface(flow.ifname, "lo") != rule.interface_negated:
-                return False
+                return 0
         elif rule.interface:
             on = self.host.on_interface(flow.ifname, rule.interface)
             if on == rule.interface_negated:
-                return False
+                return 0
+        if rule.direction and rule.direction != flow.direction:
+            return 1
         if rule.af and rule.af != flow.af:
-            return False
+            return 3
         if rule.proto and PROTOCOLS.get(rule.proto, rule.proto) != PROTOCOLS.get(flow.proto, flow.proto):
-            return False
+            return 4
         if not self._address(rule.src, flow.src, flow, ruleset, verdict):
-            return False
-        if rule.src_port and (flow.sport is None or not rule.src_port.matches(flow.sport)):
-            return False
+            return 5
         if not self._address(rule.dst, flow.dst, flow, ruleset, verdict):
-            return False
+            return 6
+        if rule.src_port and (flow.sport is None or not rule.src_port.matches(flow.sport)):
+            return 7
         if rule.dst_port and (flow.dport is None or not rule.dst_port.matches(flow.dport)):
-            return False
+            return 8
         flags = default_flags(rule)
         if flags and flow.proto == "tcp" and not _flags_match(flow.flags, flags):
-            return False
+            return OTHER
         if rule.icmp_type and not self._icmp(rule, flow):
-            return False
+            return OTHER
         if rule.tagged and ((rule.tagged in flow.tags) == rule.tagged_negated):
-            return False
+            return OTHER
         if rule.received_on:
             received = bool(flow.received_on) and self.host.on_interface(flow.received_on, rule.received_on)  # type: ignore[arg-type]
             if received == rule.received_on_negated:
-                return False
+                return OTHER
         for what in ("user", "group"):
             if getattr(rule, what) and getattr(flow, what) is None:
                 verdict.uncertain.append(f"{rule.source}: rule needs the socket's {what}, unknown for this flow")
-                return False
+                return OTHER
             if getattr(rule, what) and not self._owner_matches(getattr(rule, what), getattr(flow, what), what):
-                return False
+                return OTHER
         if rule.probability is not None and rule.probability < 1:
             verdict.uncertain.append(f"{rule.source}: matches with probability {rule.probability:.0%}; assumed to match")
-        return True
+        return -1
 
     def _address(self, addr: Address, ip: ipaddress.IPv4Address | ipaddress.IPv6Address, flow: Flow,
                  ruleset: Ruleset, verdict: Verdict) -> bool:
@@ -302,3 +312,35 @@ def _dynamic_net(addr: ipaddress.IPv4Interface | ipaddress.IPv6Interface, modifi
     if modifier == "network":
         return addr.network
     return ipaddress.ip_network(addr.ip)
+
+
+class FastEvaluator(Evaluator):
+    """The same semantics with pf's own shortcut: skip steps.
+
+    When a rule fails on one of the fields skip steps cover, every following rule with the
+    same value in that field fails too, so evaluation jumps past the whole run, as the
+    kernel does. The plain Evaluator, which tries every rule, is the reference it is
+    checked against (tests/test_pf_fast.py).
+    """
+
+    def __init__(self, config: PfConfig, host: HostProfile) -> None:
+        super().__init__(config, host)
+        self._steps: dict[int, list[list[int]]] = {}
+
+    def _ruleset(self, ruleset: Ruleset, state: dict, verdict: Verdict, prefix: str) -> bool:
+        steps = self._steps.get(id(ruleset))
+        if steps is None:
+            steps = self._steps[id(ruleset)] = skip_steps(ruleset.rules)
+        matched_any = False
+        rules = ruleset.rules
+        i = 0
+        while i < len(rules):
+            rule = rules[i]
+            failed = self._mismatch(rule, state["flow"], ruleset, verdict)
+            if failed >= 0:
+                target = steps[i][failed] if failed < OTHER else i + 1
+                i = len(rules) if target == END else max(target, i + 1)
+                continue
+            i += 1
+            matched_any = self._apply(rule, ruleset, state, verdict, prefix) or matched_any
+        return matched_any
