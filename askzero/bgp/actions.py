@@ -91,10 +91,20 @@ class ActionGrammar(GrammarBase):
     def filter_set(self) -> list[FilterSet]:
         if not self.accept("SET"):
             return []
+        sets: list[FilterSet] = []
+        for item in self.set_items():
+            if sets:
+                self.merge_filterset(sets, item)
+            else:
+                sets.append(item)
+        return sets
+
+    def set_items(self) -> list[FilterSet]:
+        """``OPT`` or ``{ OPT [,] OPT ... }`` (newlines allowed), as written."""
         if not self.accept("{"):
             return [self.filter_set_opt()]
         self.optnl()
-        sets = [self.filter_set_opt()]
+        items = [self.filter_set_opt()]
         while not self.at("}"):
             if self.accept(","):
                 self.optnl()
@@ -102,9 +112,9 @@ class ActionGrammar(GrammarBase):
                 self.optnl()
                 if self.at("}"):
                     break
-            self.merge_filterset(sets, self.filter_set_opt())
+            items.append(self.filter_set_opt())
         self.expect("}")
-        return sets
+        return items
 
     def merge_filterset(self, sets: list[FilterSet], s: FilterSet) -> bool:
         for t in sets:

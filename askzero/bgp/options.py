@@ -237,21 +237,7 @@ class PeerOptions(FilterGrammar):
         p.ttlsec = self.yesno()
 
     def _opt_set(self, p: Peer) -> None:
-        if self.accept("{"):
-            self.optnl()
-            items = [self.filter_set_opt()]
-            while not self.at("}"):
-                if self.accept(","):
-                    self.optnl()
-                else:
-                    self.optnl()
-                    if self.at("}"):
-                        break
-                items.append(self.filter_set_opt())
-            self.expect("}")
-        else:
-            items = [self.filter_set_opt()]
-        for s in items:
+        for s in self.set_items():
             if not self.merge_filterset(self.get_rule(s.type).sets, s):
                 raise Abort()  # merge_filterset reported it
 
