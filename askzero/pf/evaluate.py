@@ -119,6 +119,8 @@ class Evaluator:
         except _Stop:
             pass
         last: RuleMatch | None = state["last"]  # type: ignore[assignment]
+        if last is not None and last.rule.action == "pass" and last.rule.translations:
+            self._translate(last.rule, state, verdict)
         verdict.final_flow = state["flow"]  # type: ignore[assignment]
         if last is not None:
             verdict.rule, verdict.decision = last, "rule"
@@ -145,10 +147,8 @@ class Evaluator:
         verdict.trace.append(match)
         if rule.action == "match":
             self._translate(rule, state, verdict)
-        else:
+        else:  # a pass rule's translation applies only if it decides, after evaluation
             state["last"] = match
-            if rule.translations and rule.action == "pass":
-                self._translate(rule, state, verdict)
         if rule.tag:  # a packet carries one tag: a later tag replaces it (pf.conf(5))
             state["flow"] = state["flow"].with_(tags=frozenset([rule.tag]))
         if rule.quick:
