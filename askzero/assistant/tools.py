@@ -42,11 +42,9 @@ def _flows_for(ctx: SiteContext, address: str, port: int | None, want_block: boo
         rec = latest.get(direction)
         if rec is None:
             continue
-        flow = parse_flow(f"{rec.direction} on {rec.ifname} proto {rec.proto} from {rec.src}"
-                          + (f" port {rec.sport}" if rec.sport is not None else "")
-                          + f" to {rec.dst}" + (f" port {rec.dport}" if rec.dport is not None else ""))
-        if rec.proto == "tcp" and rec.flags:
-            flow = flow.with_(flags=rec.flags)
+        flow = Flow(rec.direction, rec.ifname, rec.proto, ipaddress.ip_address(rec.src),
+                    ipaddress.ip_address(rec.dst), sport=rec.sport, dport=rec.dport,
+                    flags=(rec.flags or "S") if rec.proto == "tcp" else "")
         cite = rec.citation()
         origin = f"the packet pflog recorded at {rec.time:%Y-%m-%d %H:%M:%S} ({cite.file} {cite.record}, rule {rec.rule_ref})"
         flows.append((flow, origin, rec.rule_ref))

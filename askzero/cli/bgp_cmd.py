@@ -42,15 +42,23 @@ def _emit(data: object) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=True))
 
 
+def config_options(command):
+    """The options of every command that reads a bgpd.conf."""
+    command = click.option("--json", "as_json", is_flag=True,
+                           help="Print a summary of the configuration as JSON.")(command)
+    command = click.option("-D", "defines", multiple=True, metavar="NAME=VALUE",
+                           help="Define a macro, as bgpd -D does.")(command)
+    return click.option("--root", metavar="DIR",
+                        help="Read absolute include paths under DIR (a copy of a host's files).")(command)
+
+
 @click.group()
 def bgp() -> None:
     """Parse, check and print OpenBGPD configurations."""
 
 
 @bgp.command("show")
-@click.option("--root", metavar="DIR", help="Read absolute include paths under DIR (a copy of a host's files).")
-@click.option("-D", "defines", multiple=True, metavar="NAME=VALUE", help="Define a macro, as bgpd -D does.")
-@click.option("--json", "as_json", is_flag=True, help="Print a summary of the configuration as JSON.")
+@config_options
 @click.argument("path")
 def show_cmd(path: str, root: str | None, defines: tuple[str, ...], as_json: bool) -> None:
     """Print the configuration at PATH exactly as `bgpd -nv -f PATH` does."""
@@ -62,9 +70,7 @@ def show_cmd(path: str, root: str | None, defines: tuple[str, ...], as_json: boo
 
 
 @bgp.command("check")
-@click.option("--root", metavar="DIR", help="Read absolute include paths under DIR (a copy of a host's files).")
-@click.option("-D", "defines", multiple=True, metavar="NAME=VALUE", help="Define a macro, as bgpd -D does.")
-@click.option("--json", "as_json", is_flag=True, help="Print a summary of the configuration as JSON.")
+@config_options
 @click.argument("path")
 def check_cmd(path: str, root: str | None, defines: tuple[str, ...], as_json: bool) -> None:
     """Report the configuration's errors; none: print `configuration OK` and exit 0."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from askzero.pf.model import IPNetwork, Prefix, Source, Table, TableEntry
 
@@ -104,18 +104,3 @@ def lookup(table: Table, address: ipaddress.IPv4Address | ipaddress.IPv6Address)
         if entry is not None:
             return entry
     return None
-
-
-def contains(table: Table, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    entry = lookup(table, address)
-    return entry is not None and not entry.negated
-
-
-def entries_for(tables: Iterable[Table], address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[tuple[Table, TableEntry]]:
-    """Every table (of any anchor) whose lookup for ``address`` finds an entry."""
-    found = []
-    for table in tables:
-        entry = lookup(table, address)
-        if entry is not None:
-            found.append((table, entry))
-    return found
