@@ -1,0 +1,113 @@
+"""Reading a text log line by line from where the last ingest stopped.
+
+Files may be plain or gzip-compressed (rotated logs); offsets count bytes of the
+decompressed stream. Memory stays bounded: a line longer than ``max_line`` is handed out
+as ``too_long`` with only its start, and the rest is skipped in chunks.
+
+A final line without its newline may be a record still being written. It is consumed only
+when the format accepts it as complete (``accept_partial``); otherwise the next ingest
+reads it again, whole.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+MAX_LINE = 1 << 20  # 1 MiB: far above any real log line, small enough to keep in memory
+SAMPLE = 200  # characters of a bad line kept for the report
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """How far a file has been read: bytes and lines consumed."""
+
+    offset: int = 0
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    number: int  # 1-based
+    offset: int  # byte offset of its first byte
+    data: bytes  # without the newline; only the start when too_long
+    terminated: bool  # ended by a newline (a final line may not be)
+    too_long: bool = False
+
+
+def open_maybe_gzip(path: str | Path) -> IO[bytes]:
+    """The file's bytes, decompressed when it starts with the gzip magic."""
+    with open(path, "rb") as probe:
+        magic = probe.read(2)
+    if magic == b"\x1f\x8b":
+        return gzip.open(path, "rb")
+    return open(path, "rb")  # noqa: SIM115 - the caller closes it
+
+
+def read_head(path: str | Path, size: int = 4096) -> bytes:
+    """The first bytes of the (decompressed) file, for format detection and fingerprints."""
+    try:
+        with open_maybe_gzip(path) as fh:
+            return fh.read(size)
+    except (OSError, EOFError):
+        return b""
+
+
+class LineSource:
+    """Iterate the lines of a file from a position; ``position`` says how far it got."""
+
+    def __init__(self, path: str | Path, start: Position = Position(), max_line: int = MAX_LINE):
+        self.path = Path(path)
+        self.start = start
+        self.max_line = max_line
+        self.position = start
+        self._pending: Position | None = None
+
+    def __iter__(self) -> Iterator[Line]:
+        with open_maybe_gzip(self.path) as fh:
+            if self.start.offset:
+                fh.seek(self.start.offset)
+            offset, number = self.start.offset, self.start.line
+            limit = self.max_line + 1
+            while True:
+                data = fh.readline(limit)
+                if not data:
+                    return
+                number += 1
+                if data.endswith(b"\n"):
+                    end = offset + len(data)
+                    line = Line(number, offset, data[:-1].rstrip(b"\r"), True)
+                elif len(data) >= limit:
+                    end = offset + len(data) + self._skip_rest(fh)
+                    line = Line(number, offset, data[: self.max_line], True, too_long=True)
+                else:
+                    # a final line without newline: consumed only if accepted
+                    self._pending = Position(offset + len(data), number)
+                    yield Line(number, offset, data.rstrip(b"\r"), False)
+                    return
+                self.position = Position(end, number)
+                yield line
+                offset = end
+
+    def accept_partial(self) -> None:
+        """The format read the unterminated final line as a complete record."""
+        if self._pending is not None:
+            self.position, self._pending = self._pending, None
+
+    def _skip_rest(self, fh: IO[bytes]) -> int:
+        """Skip to the end of an over-long line; the number of bytes skipped."""
+        skipped = 0
+        while True:
+            chunk = fh.readline(self.max_line)
+            skipped += len(chunk)
+            if not chunk or chunk.endswith(b"\n"):
+                return skipped
+
+
+def sample(data: bytes) -> str:
+    """The start of a bad record, printable, for reports."""
+    text = data[:SAMPLE].decode("utf-8", "replace")
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
