@@ -57,10 +57,12 @@ def ask_cmd(opts: dict[str, Any], question: tuple[str, ...]) -> None:
 
 def _register() -> None:
     from askzero.cli.bgp_cmd import bgp
+    from askzero.cli.logs_cmd import logs
     from askzero.cli.pf_cmd import pf
 
     cli.add_command(pf)
     cli.add_command(bgp)
+    cli.add_command(logs)
     try:
         from askzero.cli.models_cmd import models
     except ImportError:  # pragma: no cover - only while the module is being written

@@ -1,0 +1,271 @@
+"""Questions asked of the log store: the functions the assistant, the TUI and the CLI call.
+
+Every event returned carries its citation (file and line, or record number for binary
+pflog), so an answer can point at the exact record.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from askzero.logs.store import LogStore
+
+EVENT_FIELDS = (
+    "time", "source", "kind", "src", "dst", "sport", "dport", "proto", "action", "severity",
+    "signature", "signature_id", "category", "rule", "iface", "direction", "host", "user",
+    "flow", "message",
+)
+TOP_FIELDS = {"src", "dst", "sport", "dport", "signature", "category", "rule", "user", "host",
+              "proto", "kind", "source", "action"}
+
+
+@dataclass
+class Filter:
+    """Which events: every criterion given must hold."""
+
+    ip: str | None = None  # an address or a CIDR, as source or destination
+    since: datetime | None = None  # UTC
+    until: datetime | None = None  # UTC, exclusive
+    kinds: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    signature: str | None = None  # substring, any case
+    severity: int | None = None  # this severity or higher (1 is highest)
+    category: str | None = None  # substring, any case
+    port: int | None = None  # as source or destination port
+    rule: str | None = None  # pf rule number as pflog prints it
+    action: str | None = None
+    user: str | None = None
+    flow: str | None = None
+
+    def where(self, store: LogStore) -> tuple[str, list[Any]]:
+        """The SQL condition on table ``events`` (alias e) and its parameters."""
+        parts: list[str] = []
+        params: list[Any] = []
+        if self.ip:
+            sql, values = _address_condition(store, self.ip)
+            parts.append(sql)
+            params += values
+        if self.since:
+            parts.append("e.time >= ?")
+            params.append(_naive_utc(self.since))
+        if self.until:
+            parts.append("e.time < ?")
+            params.append(_naive_utc(self.until))
+        for column, values in (("kind", self.kinds), ("source", self.sources)):
+            if values:
+                parts.append(f"e.{column} IN ({', '.join('?' * len(values))})")
+                params += list(values)
+        for column, value in (("signature", self.signature), ("category", self.category)):
+            if value:
+                parts.append(f"e.{column} ILIKE ?")
+                params.append(f"%{_like_escape(value)}%")
+        if self.severity is not None:
+            parts.append("e.severity <= ?")
+            params.append(self.severity)
+        if self.port is not None:
+            parts.append("(e.sport = ? OR e.dport = ?)")
+            params += [self.port, self.port]
+        for column, value in (("rule", self.rule), ("action", self.action), ("user", self.user),
+                              ("flow", self.flow)):
+            if value is not None:
+                parts.append(f'e."{column}" = ?')
+                params.append(value)
+        return (" AND ".join(parts) or "TRUE"), params
+
+
+@dataclass
+class QueryResult:
+    count: int
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"count": self.count, "events": self.events}
+
+
+def events(store: LogStore, flt: Filter, limit: int = 100, newest_first: bool = False) -> QueryResult:
+    """Matching events in time order (oldest first unless asked), with the total count."""
+    where, params = flt.where(store)
+    count = store.sql(f"SELECT count(*) FROM events e WHERE {where}", params)[0][0]
+    order = "DESC" if newest_first else "ASC"
+    rows = store.sql(
+        f"SELECT {_select_fields()}, f.path FROM events e JOIN files f ON f.id = e.file_id "
+        f"WHERE {where} ORDER BY e.time {order} NULLS LAST, e.file_id, e.line LIMIT ?",
+        params + [limit],
+    )
+    return QueryResult(count, [_event_dict(row) for row in rows])
+
+
+def first_last(store: LogStore, flt: Filter) -> tuple[datetime | None, datetime | None, int]:
+    """First and last time seen, and how many events."""
+    where, params = flt.where(store)
+    first, last, count = store.sql(
+        f"SELECT min(e.time), max(e.time), count(*) FROM events e WHERE {where}", params)[0]
+    return _aware(first), _aware(last), count
+
+
+def histogram(store: LogStore, flt: Filter, bucket_seconds: int) -> list[tuple[datetime, int]]:
+    """Events per time bucket (buckets aligned on the epoch), empty buckets left out."""
+    where, params = flt.where(store)
+    rows = store.sql(
+        "SELECT to_timestamp(floor(epoch(e.time) / ?) * ?)::TIMESTAMP AS b, count(*) "
+        f"FROM events e WHERE {where} AND e.time IS NOT NULL GROUP BY b ORDER BY b",
+        [bucket_seconds, bucket_seconds] + params,
+    )
+    return [(_aware(b), n) for b, n in rows]
+
+
+def top(store: LogStore, flt: Filter, column: str, n: int = 10) -> list[tuple[Any, int]]:
+    """The most frequent values of a column among matching events."""
+    if column not in TOP_FIELDS:
+        raise ValueError(f"cannot rank by {column!r}; choose from {', '.join(sorted(TOP_FIELDS))}")
+    where, params = flt.where(store)
+    return store.sql(
+        f'SELECT e."{column}", count(*) AS n FROM events e WHERE {where} AND e."{column}" IS NOT NULL '
+        f'GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?', params + [n])
+
+
+def related(store: LogStore, file: str, line: int, limit: int = 100) -> QueryResult:
+    """An event and the records of the same connection (Suricata flow_id, Zeek uid)."""
+    rows = store.sql(
+        "SELECT e.flow FROM events e JOIN files f ON f.id = e.file_id WHERE f.path = ? AND e.line = ?",
+        [file, line])
+    if not rows:
+        return QueryResult(0)
+    if rows[0][0] is None:
+        return _one(store, file, line)
+    return events(store, Filter(flow=rows[0][0]), limit=limit)
+
+
+def _one(store: LogStore, file: str, line: int) -> QueryResult:
+    rows = store.sql(
+        f"SELECT {_select_fields()}, f.path FROM events e JOIN files f ON f.id = e.file_id "
+        "WHERE f.path = ? AND e.line = ?", [file, line])
+    return QueryResult(len(rows), [_event_dict(r) for r in rows])
+
+
+def stats(store: LogStore) -> dict[str, Any]:
+    """What the store holds: files, events per source and kind, time span, malformed records."""
+    by_kind = store.sql("SELECT source, kind, count(*) FROM events GROUP BY 1, 2 ORDER BY 1, 2")
+    first, last, total = store.sql("SELECT min(time), max(time), count(*) FROM events")[0]
+    return {
+        "events": total,
+        "first": _iso(_aware(first)),
+        "last": _iso(_aware(last)),
+        "by_source": [{"source": s, "kind": k, "count": n} for s, k, n in by_kind],
+        "files": [
+            {**f, "ingested_at": _iso(_aware(f["ingested_at"]))} for f in store.files()
+        ],
+        "malformed_examples": [
+            {"file": p, "line": ln, "reason": r, "sample": s}
+            for p, ln, r, s in store.sql(
+                "SELECT f.path, m.line, m.reason, m.sample FROM malformed m JOIN files f "
+                "ON f.id = m.file_id ORDER BY m.file_id, m.line LIMIT 20")
+        ],
+    }
+
+
+AUTH_FAILURES = ("failed", "invalid-user", "refused")
+
+
+def address_activity(store: LogStore, ip: str, since: datetime | None = None,
+                     until: datetime | None = None) -> dict[str, Any]:
+    """pf blocks for an address next to the IDS alerts and auth failures for the same address."""
+    window = {"ip": ip, "since": since, "until": until}
+    sections = (
+        ("pf_blocks", Filter(kinds=("block",), **window), "rule", ""),
+        ("alerts", Filter(kinds=("alert", "drop", "notice"), **window), "signature", ""),
+        ("auth_failures", Filter(kinds=("auth",), **window), "signature",
+         f" AND e.action IN ({', '.join(repr(a) for a in AUTH_FAILURES)})"),
+    )
+    out: dict[str, Any] = {}
+    for name, flt, group, extra in sections:
+        where, params = flt.where(store)
+        where += extra
+        first, last, count = store.sql(
+            f"SELECT min(e.time), max(e.time), count(*) FROM events e WHERE {where}", params)[0]
+        groups = store.sql(
+            f'SELECT e."{group}", count(*) n FROM events e WHERE {where} '
+            "GROUP BY 1 ORDER BY n DESC, 1 LIMIT 5", params)
+        files = store.sql(
+            "SELECT f.path, min(e.line), max(e.line) FROM events e JOIN files f ON f.id = e.file_id "
+            f"WHERE {where} GROUP BY f.path ORDER BY f.path", params)
+        out[name] = {
+            "count": count, "first": _iso(_aware(first)), "last": _iso(_aware(last)),
+            "by_" + group: [{"value": v, "count": n} for v, n in groups],
+            "citations": [{"file": p, "lines": [a, b]} for p, a, b in files],
+        }
+    return out
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _address_condition(store: LogStore, text: str) -> tuple[str, list[Any]]:
+    try:
+        net = ipaddress.ip_network(text, strict=False)
+    except ValueError as exc:
+        raise ValueError(f"not an address or network: {text}") from exc
+    if net.version == 4:
+        lo, hi = int(net.network_address), int(net.broadcast_address)
+        if lo == hi:
+            return "(e.src4 = ? OR e.dst4 = ?)", [lo, lo]
+        return "(e.src4 BETWEEN ? AND ? OR e.dst4 BETWEEN ? AND ?)", [lo, hi, lo, hi]
+    if net.num_addresses == 1:
+        address = net.network_address.compressed
+        return "(e.src = ? OR e.dst = ?)", [address, address]
+    # IPv6 networks: few distinct addresses in practice; test them here
+    candidates = [a for (a,) in store.sql(
+        "SELECT DISTINCT a FROM (SELECT src a FROM events UNION SELECT dst FROM events) "
+        "WHERE contains(a, ':')")]
+    inside = [a for a in candidates if _in_network(a, net)]
+    if not inside:
+        return "FALSE", []
+    marks = ", ".join("?" * len(inside))
+    return f"(e.src IN ({marks}) OR e.dst IN ({marks}))", inside + inside
+
+
+def _in_network(address: str, net: ipaddress.IPv6Network) -> bool:
+    try:
+        return ipaddress.ip_address(address) in net
+    except ValueError:
+        return False
+
+
+def _select_fields() -> str:
+    return ", ".join(f'e."{name}"' for name in EVENT_FIELDS) + ", e.line"
+
+
+def _event_dict(row: tuple) -> dict[str, Any]:
+    out = dict(zip(EVENT_FIELDS, row))
+    out["time"] = _iso(_aware(out["time"]))
+    line, path = row[len(EVENT_FIELDS)], row[len(EVENT_FIELDS) + 1]
+    if out["source"] == "pflog":
+        out["citation"] = {"file": path, "record": f"record {line}"}
+    else:
+        out["citation"] = {"file": path, "line": line}
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,122 @@
+"""The log store: one DuckDB file per site.
+
+Tables:
+- ``files``: every file ever ingested, known by a fingerprint of its first bytes (so a
+  rotated file is recognised under its new name) with how far it has been read.
+- ``events``: one row per normalised event (record.EVENT_COLUMNS) with the file it came from;
+  ``src4``/``dst4`` hold IPv4 addresses as integers for CIDR ranges.
+- ``malformed``: records that could not be read, with file, line and a sample.
+
+Writers take DuckDB's file lock; a second writer gets a clear "busy" error rather than
+waiting. Ingest runs in one transaction, so a killed ingest leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from askzero.errors import SourceError
+from askzero.logs.record import EVENT_COLUMNS
+from askzero.paths import data_dir
+
+SCHEMA_VERSION = 1
+STORE_NAME = "logs.duckdb"
+
+
+def site_store_path(site: Any) -> Path:
+    """Where a site's log store lives: under ASKZERO_HOME, one directory per site."""
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", site.name).strip("-") or "site"
+    digest = hashlib.sha1(str(site.root).encode()).hexdigest()[:8]
+    return data_dir() / "sites" / f"{slug}-{digest}" / STORE_NAME
+
+
+def _event_columns_sql() -> str:
+    return ",\n  ".join(f'"{name}" {kind}' for name, kind in EVENT_COLUMNS)
+
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS files (
+  id INTEGER PRIMARY KEY,
+  path VARCHAR NOT NULL,        -- as the site names it (cited)
+  format VARCHAR NOT NULL,
+  fingerprint VARCHAR NOT NULL, -- sha256 of the first head_len bytes (decompressed)
+  head_len INTEGER NOT NULL,
+  "offset" BIGINT NOT NULL,     -- bytes consumed (decompressed stream)
+  line BIGINT NOT NULL,         -- lines (or records) consumed
+  events BIGINT NOT NULL,
+  malformed BIGINT NOT NULL,
+  ingested_at TIMESTAMP,
+  ruleset_hash VARCHAR          -- pflog: hash of the ruleset on disk when ingested
+);
+CREATE TABLE IF NOT EXISTS events (
+  file_id INTEGER NOT NULL,
+  {_event_columns_sql()},
+  src4 UINTEGER,
+  dst4 UINTEGER
+);
+CREATE TABLE IF NOT EXISTS malformed (
+  file_id INTEGER NOT NULL,
+  line BIGINT,
+  "offset" BIGINT,
+  reason VARCHAR,
+  sample VARCHAR
+);
+"""
+
+
+class StoreBusy(SourceError):
+    pass
+
+
+class LogStore:
+    """A site's log store. Open read-only for queries, read-write for ingest."""
+
+    def __init__(self, path: Path, read_only: bool = False):
+        import duckdb  # heavy: only the commands that touch the store pay for it
+
+        self.path = Path(path)
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            self.con = duckdb.connect(":memory:")
+            self._create()
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreBusy(str(self.path), "the log store is in use by another ask-zero "
+                                "process (an ingest?); try again when it has finished") from None
+            raise SourceError(str(self.path), f"cannot open the log store: {exc}") from None
+        if not read_only:
+            self._create()
+
+    def _create(self) -> None:
+        self.con.execute(SCHEMA)
+        self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", [str(SCHEMA_VERSION)])
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> LogStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def sql(self, query: str, params: list | None = None) -> list[tuple]:
+        return self.con.execute(query, params or []).fetchall()
+
+    def files(self) -> list[dict[str, Any]]:
+        cols = ["id", "path", "format", "offset", "line", "events", "malformed", "ingested_at",
+                "ruleset_hash"]
+        rows = self.sql(f"SELECT {', '.join(_q(c) for c in cols)} FROM files ORDER BY id")
+        return [dict(zip(cols, row)) for row in rows]
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
