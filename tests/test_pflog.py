@@ -14,16 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from askzero.errors import SourceError
-from askzero.logs.pflog import (
-    DLT_PFLOG,
-    PFLOG_HDRLEN,
-    PflogRecord,
-    build_record,
-    encode_pfloghdr,
-    read_pflog,
-    sniff,
-    write_pflog,
-)
+from askzero.logs.pflog import is_pflog_file, read_pflog
+from askzero.logs.pflogrecord import DLT_PFLOG, PFLOG_HDRLEN, PflogRecord
+from askzero.logs.pflogwrite import build_record, encode_pfloghdr, write_pflog
 
 T0 = datetime(2026, 11, 20, 2, 15, 12, 345678, tzinfo=timezone.utc)
 LINUX_OPTS = (("mss", 1460), ("sackOK",), ("timestamp", 664198628, 0), ("nop",), ("wscale", 7))
@@ -129,7 +122,7 @@ def test_gzip(tmp_path: Path) -> None:
     write_pflog(written, records)
     assert written.read_bytes()[:2] == b"\x1f\x8b"
     assert len(list(read_pflog(written))) == len(records)
-    assert sniff(plain) and sniff(rotated) and sniff(written)
+    assert is_pflog_file(plain) and is_pflog_file(rotated) and is_pflog_file(written)
 
 
 def test_write_is_deterministic(tmp_path: Path) -> None:
@@ -182,7 +175,7 @@ def test_not_a_pflog_file(tmp_path: Path, data: bytes, message: str) -> None:
     path.write_bytes(data)
     with pytest.raises(SourceError, match=message):
         list(read_pflog(path))
-    assert not sniff(path)
+    assert not is_pflog_file(path)
 
 
 def test_bad_header_length_names_record(tmp_path: Path) -> None:

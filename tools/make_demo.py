@@ -44,7 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from askzero.logs.pflog import PflogRecord, build_record, write_pflog  # noqa: E402
+from askzero.logs.pflogrecord import PflogRecord  # noqa: E402
+from askzero.logs.pflogwrite import build_record, write_pflog  # noqa: E402
 from demo_intel import BLOCKLIST_CSV, C2_DOMAIN, stix_bundle  # noqa: E402
 
 SEED = 20261120

@@ -162,11 +162,12 @@ def _describe_tcp(dec: Decoded, body: bytes, seg_len: int) -> str:
     if bits & 0x20:
         out.append(f" urg {urp}")
     if off > 20:
-        out.append(" <" + _describe_tcp_options(body[20:off], off - 20) + ">")
+        out.append(" <" + describe_tcp_options(body[20:off], off - 20) + ">")
     return head + "".join(out)
 
 
-def _describe_tcp_options(raw: bytes, want: int) -> str:
+def describe_tcp_options(raw: bytes, want: int) -> str:
+    """tcpdump's text for TCP options ``raw``; ``[|tcp]`` when fewer than ``want`` bytes."""
     parts: list[str] = []
     i = 0
     while i < len(raw):
