@@ -25,6 +25,7 @@ from askzero.logs.lines import Position, read_head
 from askzero.logs.record import EVENT_COLUMNS, MAX_RAW, Event, Malformed
 from askzero.logs.store import LogStore
 
+MAX_INDEX_RUNS = 16  # sorted runs in addr_index before they are merged into one
 BATCH = 50_000  # events handed to DuckDB at once: big enough to amortise, small enough for memory
 MAX_MALFORMED_KEPT = 1000  # per file and run; all are counted
 HEAD = 4096
@@ -58,6 +59,7 @@ class FileReport:
     examples: list[Malformed] = field(default_factory=list)
     resumed_from: Position = Position()
     note: str = ""
+    file_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -87,6 +89,7 @@ def ingest(store: LogStore, sources: Iterable[IngestSource]) -> list[FileReport]
     con.execute("BEGIN TRANSACTION")
     try:
         reports = [_ingest_one(store, src) for src in sources]
+        _index_addresses(store, reports)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -104,7 +107,7 @@ def _ingest_one(store: LogStore, src: IngestSource) -> FileReport:
     if fmt is None:
         return FileReport(src.display, None, note="format not recognised")
     file_id, start, note = _identify(store, src, fmt.NAME, head)
-    report = FileReport(src.display, fmt.NAME, resumed_from=start, note=note)
+    report = FileReport(src.display, fmt.NAME, resumed_from=start, note=note, file_id=file_id)
     reading = fmt.read(src.path, start)
     batch: list[tuple] = []
     malformed: list[tuple] = []
@@ -136,6 +139,30 @@ def _ingest_one(store: LogStore, src: IngestSource) -> FileReport:
          report.malformed, src.ruleset_hash, file_id],
     )
     return report
+
+
+def _index_addresses(store: LogStore, reports: list[FileReport]) -> None:
+    """Add this run's addresses to addr_index as one sorted run; merge runs when many."""
+    new = [(r.file_id, r.resumed_from.line) for r in reports if r.events and r.file_id is not None]
+    if not new:
+        return
+    scope = " OR ".join("(file_id = ? AND line > ?)" for _ in new)
+    params = [v for pair in new for v in pair]
+    store.con.execute(
+        "INSERT INTO addr_index SELECT md5_number_upper(a), time, file_id, line FROM ("
+        f"SELECT src AS a, time, file_id, line FROM events WHERE ({scope}) AND src IS NOT NULL "
+        f"UNION ALL SELECT dst, time, file_id, line FROM events WHERE ({scope}) AND dst IS NOT NULL "
+        "AND dst IS DISTINCT FROM src) ORDER BY 1",
+        params + params,
+    )
+    runs = int(store.sql("SELECT coalesce(max(value), '0') FROM meta WHERE key = 'index_runs'")[0][0]) + 1
+    if runs > MAX_INDEX_RUNS:
+        store.con.execute("CREATE OR REPLACE TEMP TABLE merged AS SELECT * FROM addr_index ORDER BY a")
+        store.con.execute("DELETE FROM addr_index")
+        store.con.execute("INSERT INTO addr_index SELECT * FROM merged")
+        store.con.execute("DROP TABLE merged")
+        runs = 1
+    store.con.execute("INSERT OR REPLACE INTO meta VALUES ('index_runs', ?)", [str(runs)])
 
 
 def _identify(store: LogStore, src: IngestSource, fmt: str, head: bytes) -> tuple[int, Position, str]:

@@ -88,14 +88,17 @@ class QueryResult:
 def events(store: LogStore, flt: Filter, limit: int = 100, newest_first: bool = False) -> QueryResult:
     """Matching events in time order (oldest first unless asked), with the total count."""
     where, params = flt.where(store)
-    count = store.sql(f"SELECT count(*) FROM events e WHERE {where}", params)[0][0]
     order = "DESC" if newest_first else "ASC"
+    # no join with files here: DuckDB would then read every column of every row
     rows = store.sql(
-        f"SELECT {_select_fields()}, f.path FROM events e JOIN files f ON f.id = e.file_id "
+        f"SELECT {_select_fields()} FROM events e "
         f"WHERE {where} ORDER BY e.time {order} NULLS LAST, e.file_id, e.line LIMIT ?",
         params + [limit],
     )
-    return QueryResult(count, [_event_dict(row) for row in rows])
+    count = len(rows) if len(rows) < limit else store.sql(
+        f"SELECT count(*) FROM events e WHERE {where}", params)[0][0]
+    paths = _paths(store)
+    return QueryResult(count, [_event_dict(row, paths) for row in rows])
 
 
 def first_last(store: LogStore, flt: Filter) -> tuple[datetime | None, datetime | None, int]:
@@ -130,7 +133,7 @@ def top(store: LogStore, flt: Filter, column: str, n: int = 10) -> list[tuple[An
 def related(store: LogStore, file: str, line: int, limit: int = 100) -> QueryResult:
     """An event and the records of the same connection (Suricata flow_id, Zeek uid)."""
     rows = store.sql(
-        "SELECT e.flow FROM events e JOIN files f ON f.id = e.file_id WHERE f.path = ? AND e.line = ?",
+        "SELECT e.flow FROM events e WHERE e.file_id IN (SELECT id FROM files WHERE path = ?) AND e.line = ?",
         [file, line])
     if not rows:
         return QueryResult(0)
@@ -141,9 +144,10 @@ def related(store: LogStore, file: str, line: int, limit: int = 100) -> QueryRes
 
 def _one(store: LogStore, file: str, line: int) -> QueryResult:
     rows = store.sql(
-        f"SELECT {_select_fields()}, f.path FROM events e JOIN files f ON f.id = e.file_id "
-        "WHERE f.path = ? AND e.line = ?", [file, line])
-    return QueryResult(len(rows), [_event_dict(r) for r in rows])
+        f"SELECT {_select_fields()} FROM events e "
+        "WHERE e.file_id IN (SELECT id FROM files WHERE path = ?) AND e.line = ?", [file, line])
+    paths = _paths(store)
+    return QueryResult(len(rows), [_event_dict(r, paths) for r in rows])
 
 
 def stats(store: LogStore) -> dict[str, Any]:
@@ -173,28 +177,36 @@ AUTH_FAILURES = ("failed", "invalid-user", "refused")
 def address_activity(store: LogStore, ip: str, since: datetime | None = None,
                      until: datetime | None = None) -> dict[str, Any]:
     """pf blocks for an address next to the IDS alerts and auth failures for the same address."""
-    window = {"ip": ip, "since": since, "until": until}
-    sections = (
-        ("pf_blocks", Filter(kinds=("block",), **window), "rule", ""),
-        ("alerts", Filter(kinds=("alert", "drop", "notice"), **window), "signature", ""),
-        ("auth_failures", Filter(kinds=("auth",), **window), "signature",
-         f" AND e.action IN ({', '.join(repr(a) for a in AUTH_FAILURES)})"),
-    )
+    where, params = Filter(ip=ip, since=since, until=until).where(store)
+    failures = ", ".join(f"'{a}'" for a in AUTH_FAILURES)
+    # one scan for the address, then the three sections from the (small) matching set
+    rows = store.sql(f"""
+        WITH m AS MATERIALIZED (
+          SELECT CASE WHEN e.kind = 'block' THEN 'pf_blocks'
+                      WHEN e.kind IN ('alert', 'drop', 'notice') THEN 'alerts'
+                      WHEN e.kind = 'auth' AND e.action IN ({failures}) THEN 'auth_failures' END AS section,
+                 CASE WHEN e.kind = 'block' THEN e.rule ELSE e.signature END AS label,
+                 e.time, e.file_id, e.line
+          FROM events e WHERE {where})
+        SELECT section, 'all', NULL::VARCHAR, count(*), min(time), max(time), NULL::BIGINT, NULL::BIGINT
+          FROM m WHERE section IS NOT NULL GROUP BY 1
+        UNION ALL
+        SELECT section, 'label', label, count(*), NULL, NULL, NULL, NULL
+          FROM m WHERE section IS NOT NULL GROUP BY 1, 3
+        UNION ALL
+        SELECT section, 'file', file_id::VARCHAR, NULL, NULL, NULL, min(line), max(line)
+          FROM m WHERE section IS NOT NULL GROUP BY 1, 3
+        """, params)
+    paths = _paths(store)
     out: dict[str, Any] = {}
-    for name, flt, group, extra in sections:
-        where, params = flt.where(store)
-        where += extra
-        first, last, count = store.sql(
-            f"SELECT min(e.time), max(e.time), count(*) FROM events e WHERE {where}", params)[0]
-        groups = store.sql(
-            f'SELECT e."{group}", count(*) n FROM events e WHERE {where} '
-            "GROUP BY 1 ORDER BY n DESC, 1 LIMIT 5", params)
-        files = store.sql(
-            "SELECT f.path, min(e.line), max(e.line) FROM events e JOIN files f ON f.id = e.file_id "
-            f"WHERE {where} GROUP BY f.path ORDER BY f.path", params)
+    for name, group in (("pf_blocks", "rule"), ("alerts", "signature"), ("auth_failures", "signature")):
+        mine = [r for r in rows if r[0] == name]
+        totals = next((r for r in mine if r[1] == "all"), (name, "all", None, 0, None, None, None, None))
+        labels = sorted(((r[2], r[3]) for r in mine if r[1] == "label"), key=lambda v: (-v[1], str(v[0])))
+        files = sorted((paths.get(int(r[2]), "?"), r[6], r[7]) for r in mine if r[1] == "file")
         out[name] = {
-            "count": count, "first": _iso(_aware(first)), "last": _iso(_aware(last)),
-            "by_" + group: [{"value": v, "count": n} for v, n in groups],
+            "count": totals[3], "first": _iso(_aware(totals[4])), "last": _iso(_aware(totals[5])),
+            "by_" + group: [{"value": v, "count": n} for v, n in labels[:5]],
             "citations": [{"file": p, "lines": [a, b]} for p, a, b in files],
         }
     return out
@@ -208,14 +220,11 @@ def _address_condition(store: LogStore, text: str) -> tuple[str, list[Any]]:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError as exc:
         raise ValueError(f"not an address or network: {text}") from exc
+    if net.num_addresses == 1:
+        return _one_address(store, net.network_address)
     if net.version == 4:
         lo, hi = int(net.network_address), int(net.broadcast_address)
-        if lo == hi:
-            return "(e.src4 = ? OR e.dst4 = ?)", [lo, lo]
         return "(e.src4 BETWEEN ? AND ? OR e.dst4 BETWEEN ? AND ?)", [lo, hi, lo, hi]
-    if net.num_addresses == 1:
-        address = net.network_address.compressed
-        return "(e.src = ? OR e.dst = ?)", [address, address]
     # IPv6 networks: few distinct addresses in practice; test them here
     candidates = [a for (a,) in store.sql(
         "SELECT DISTINCT a FROM (SELECT src a FROM events UNION SELECT dst FROM events) "
@@ -227,6 +236,29 @@ def _address_condition(store: LogStore, text: str) -> tuple[str, list[Any]]:
     return f"(e.src IN ({marks}) OR e.dst IN ({marks}))", inside + inside
 
 
+MAX_INDEXED = 5000  # beyond this many records, scanning the address columns is as fast
+
+
+def _one_address(store: LogStore, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> tuple[str, list[Any]]:
+    """Rows for one address: named by the sorted address index (a lookup that skips almost
+    every row group), then fetched by file and line, which follow the table's order."""
+    text = address.compressed
+    exact = ("(e.src4 = ? OR e.dst4 = ?)", [int(address)] * 2) if address.version == 4 else \
+        ("(e.src = ? OR e.dst = ?)", [text, text])
+    hits = store.sql("SELECT file_id, line FROM addr_index WHERE a = md5_number_upper(?) LIMIT ?",
+                     [text, MAX_INDEXED + 1])
+    if len(hits) > MAX_INDEXED:
+        return exact
+    if not hits:
+        return "FALSE", []
+    by_file: dict[int, list[int]] = {}
+    for file_id, line in hits:
+        by_file.setdefault(file_id, []).append(line)
+    parts = [f"(e.file_id = {int(f)} AND e.line IN ({', '.join(str(int(n)) for n in sorted(lines))}))"
+             for f, lines in sorted(by_file.items())]
+    return f"({' OR '.join(parts)}) AND {exact[0]}", exact[1]
+
+
 def _in_network(address: str, net: ipaddress.IPv6Network) -> bool:
     try:
         return ipaddress.ip_address(address) in net
@@ -235,13 +267,17 @@ def _in_network(address: str, net: ipaddress.IPv6Network) -> bool:
 
 
 def _select_fields() -> str:
-    return ", ".join(f'e."{name}"' for name in EVENT_FIELDS) + ", e.line"
+    return ", ".join(f'e."{name}"' for name in EVENT_FIELDS) + ", e.line, e.file_id"
 
 
-def _event_dict(row: tuple) -> dict[str, Any]:
+def _paths(store: LogStore) -> dict[int, str]:
+    return dict(store.sql("SELECT id, path FROM files"))
+
+
+def _event_dict(row: tuple, paths: dict[int, str]) -> dict[str, Any]:
     out = dict(zip(EVENT_FIELDS, row))
     out["time"] = _iso(_aware(out["time"]))
-    line, path = row[len(EVENT_FIELDS)], row[len(EVENT_FIELDS) + 1]
+    line, path = row[len(EVENT_FIELDS)], paths.get(row[len(EVENT_FIELDS) + 1], "?")
     if out["source"] == "pflog":
         out["citation"] = {"file": path, "record": f"record {line}"}
     else:

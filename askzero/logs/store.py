@@ -5,6 +5,7 @@ Tables:
   rotated file is recognised under its new name) with how far it has been read.
 - ``events``: one row per normalised event (record.EVENT_COLUMNS) with the file it came from;
   ``src4``/``dst4`` hold IPv4 addresses as integers for CIDR ranges.
+- ``addr_index``: the addresses of every event, sorted, for fast one-address lookups.
 - ``malformed``: records that could not be read, with file, line and a sample.
 
 Writers take DuckDB's file lock; a second writer gets a clear "busy" error rather than
@@ -57,6 +58,14 @@ CREATE TABLE IF NOT EXISTS events (
   {_event_columns_sql()},
   src4 UINTEGER,
   dst4 UINTEGER
+);
+-- every address of every event, in sorted runs (one per ingest, merged now and then), so
+-- that DuckDB's per-row-group min/max skips almost everything on a one-address lookup
+CREATE TABLE IF NOT EXISTS addr_index (
+  a UBIGINT NOT NULL,           -- md5_number_upper(address): stable across DuckDB versions
+  time TIMESTAMP,
+  file_id INTEGER NOT NULL,
+  line BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS malformed (
   file_id INTEGER NOT NULL,
