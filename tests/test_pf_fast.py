@@ -70,21 +70,3 @@ def test_fast_and_reference_evaluators_agree(tmp_path, text, flows):
         assert (a.action, a.decision, a.pflog_ref) == (b.action, b.decision, b.pflog_ref), text
         assert [m.ref for m in a.trace] == [m.ref for m in b.trace], text
 
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=ruleset(), flows=st.lists(flow(), min_size=1, max_size=12), plain=st.booleans())
-def test_batch_evaluator_agrees_with_the_reference(tmp_path, text, flows, plain):
-    from askzero.pf.batch import BatchEvaluator
-
-    if plain:  # without tags, so the vectorised path (not the fallback) decides
-        text = text.replace(" tag T", "").replace(" tagged T", "")
-    try:
-        config = load(tmp_path, text)
-    except ConfigError:
-        assume(False)
-    reference = Evaluator(config, HOST)
-    expected = []
-    for packet in flows:
-        v = reference.evaluate(packet)
-        expected.append((v.action, "skip" if v.decision == "skip" else v.pflog_ref))
-    assert BatchEvaluator(config, HOST).decide(flows) == expected, text

@@ -1,34 +1,55 @@
-"""Batch evaluation: decide many IPv4 packets at once with numpy.
+"""Batch evaluation: decide many packets at once with numpy, exactly as the reference does.
 
-Each rule becomes a boolean mask over arrays of flows; pf's semantics are kept by walking
-the rules in order (last match wins, ``quick`` freezes the packets it matches, anchors
-narrow the mask to the packets their own criteria match). Rulesets using what the masks do
-not model (translations on match rules, tags, user, probability, icmp types, wildcard anchors) and non-IPv4
-flows go through FastEvaluator one by one, so every answer is the exact one.
+``BatchEvaluator.decide_arrays`` takes a FlowArrays (numpy columns, no Flow objects: what a
+reader of a day of pflog records builds) and returns a BatchDecisions; ``decide`` takes Flow
+objects and returns ``(action, rule number)`` pairs. IPv4 and IPv6 are both vectorised.
+Rulesets using what the walk does not model (translations on match rules, af-to, wildcard
+anchors) are decided by FastEvaluator one flow at a time, as are rows a column cannot
+describe (see FlowArrays.irregular), so every answer is the exact one
+(tests/test_pf_batch.py checks it against the reference evaluator).
 """
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from askzero.pf.batchaddr import TableIndex
+from askzero.pf.batchwalk import BatchWalk, find_table
 from askzero.pf.evaluate import FastEvaluator
 from askzero.pf.flow import Flow
+from askzero.pf.flowarrays import FlowArrays
 from askzero.pf.host import HostProfile
-from askzero.pf.model import Address, PfConfig, Prefix, Rule, Ruleset
-from askzero.pf.printer import default_flags
-from askzero.pf.services import PROTOCOLS
+from askzero.pf.model import PfConfig, Rule, Ruleset
 
-FLAG_BITS = {f: 1 << i for i, f in enumerate("FSRPAUEW")}
+WALKED_ADDRESSES = ("any", "net", "table", "dynamic", "range", "no-route", "urpf-failed")
 
 
-class Unsupported(Exception):
-    """The ruleset uses something the masks do not model."""
+@dataclass
+class BatchDecisions:
+    """Per row: ``codes`` indexes ``outcomes``, the (action, rule number as pflog prints it,
+    or "def"/"skip") pairs; ``uncertain`` marks rows the reference evaluator would flag
+    (probability, a user rule without a socket owner, routing-table addresses, a translation
+    target missing on this host)."""
 
+    codes: Any
+    outcomes: list[tuple[str, str]]
+    uncertain: Any
 
-def _flag_bits(text: str) -> int:
-    return sum(FLAG_BITS.get(c, 0) for c in set(text))
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def as_list(self) -> list[tuple[str, str]]:
+        outcomes = self.outcomes
+        return [outcomes[c] for c in self.codes.tolist()]
+
+    def blocked(self) -> Any:
+        """A boolean per row: the packet is blocked."""
+        import numpy as np
+
+        is_block = np.array([action == "block" for action, _ in self.outcomes], dtype=bool)
+        return is_block[self.codes] if len(self.outcomes) else np.zeros(len(self.codes), dtype=bool)
 
 
 class BatchEvaluator:
@@ -39,229 +60,121 @@ class BatchEvaluator:
         self.config = config
         self.host = host
         self.fast = FastEvaluator(config, host)
-        self._tables: dict[int, tuple[int, list]] = {}
-        self._flag_memo: dict[str, int] = {}
-        try:
-            self._check(config.main)
-            self.supported = True
-        except Unsupported:
-            self.supported = False
+        self.unsupported = _first_unsupported(config.main)
+        self.supported = self.unsupported is None
+        # every table a rule names, indexed once (one sort per prefix length)
+        self.tables: dict[int, TableIndex] = {}
+        if self.supported:
+            self._index_tables(config.main)
 
-    def _check(self, ruleset: Ruleset) -> None:
+    def _index_tables(self, ruleset: Ruleset) -> None:
         for rule in ruleset.rules:
-            if ((rule.translations and rule.action == "match") or rule.tag or rule.tagged or rule.user or rule.group or rule.received_on
-                    or rule.probability is not None or rule.icmp_type or rule.users or rule.groups):
-                raise Unsupported
             for address in (rule.src, rule.dst):
-                if address.kind not in ("any", "net", "table", "dynamic") or (
-                        address.net is not None and address.net.version != 4):
-                    raise Unsupported
-            if rule.is_anchor:
-                if rule.anchor is None or (rule.anchor_name or "").endswith("*"):
-                    raise Unsupported
-                self._check(rule.anchor)
+                table = find_table(address.name, ruleset) if address.kind == "table" else None
+                if table is not None and id(table) not in self.tables:
+                    self.tables[id(table)] = TableIndex(self.np, table)
+            if rule.is_anchor and rule.anchor is not None:
+                self._index_tables(rule.anchor)
 
     # -- public -------------------------------------------------------------------------
 
     def decide(self, flows: Sequence[Flow]) -> list[tuple[str, str]]:
         """(action, rule number as pflog prints it or "def"/"skip") for each flow, in order."""
-        out: list[tuple[str, str] | None] = [None] * len(flows)
-        batch = [i for i, f in enumerate(flows) if f.src.version == 4] if self.supported else []
-        for i in set(range(len(flows))) - set(batch):
-            v = self.fast.evaluate(flows[i])
-            out[i] = (v.action, "skip" if v.decision == "skip" else v.pflog_ref)
-        if batch:
-            for i, result in zip(batch, self._decide([flows[i] for i in batch])):
-                out[i] = result
-        return out  # type: ignore[return-value]
+        if not self.supported:
+            return [self._one(f)[0] for f in flows]
+        return self.decide_arrays(FlowArrays.from_flows(flows)).as_list()
 
-    # -- masks ----------------------------------------------------------------------------
-
-    def _decide(self, flows: list[Flow]) -> list[tuple[str, str]]:
+    def decide_arrays(self, arrays: FlowArrays) -> BatchDecisions:
         np = self.np
-        n = len(flows)
-        names = sorted({f.ifname for f in flows})
-        self._ifaces = np.array([names.index(f.ifname) for f in flows])
-        self._if_names = names
-        self._dir = np.array([f.direction == "in" for f in flows])
-        self._proto = np.array([PROTOCOLS.get(f.proto, -1) for f in flows])
-        self._src = np.array([int(f.src) for f in flows], dtype=np.int64)
-        self._dst = np.array([int(f.dst) for f in flows], dtype=np.int64)
-        self._sport = np.array([f.sport if f.sport is not None else -1 for f in flows])
-        self._dport = np.array([f.dport if f.dport is not None else -1 for f in flows])
-        memo = self._flag_memo
-        self._flags = np.array([memo.get(f.flags) if f.flags in memo else memo.setdefault(f.flags, _flag_bits(f.flags))
-                                for f in flows])
-        self._tcp = self._proto == PROTOCOLS["tcp"]
-        self._memo: dict[tuple, Any] = {}
-        self._selected: dict[tuple, Any] = {}
-        columns = np.stack([self._ifaces, self._dir.astype(np.int64), self._proto, self._dport])
-        order = np.lexsort(columns[::-1])
-        ordered = columns[:, order].T
-        starts = np.flatnonzero(np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)])
-        self._groups = {}
-        self._by_dport: dict[int, list[tuple]] = {}
-        for start, stop in zip(starts, np.r_[starts[1:], len(order)]):
-            iface, inbound, proto, dport = ordered[start].tolist()
-            key = (iface, bool(inbound), proto, dport)
-            self._groups[key] = order[start:stop]
-            self._by_dport.setdefault(dport, []).append(key)
+        n = len(arrays)
+        if not self.supported:
+            return self._one_by_one(arrays, range(n))
+        if n == 0:
+            return BatchDecisions(np.zeros(0, dtype=np.int32), [], np.zeros(0, dtype=bool))
+        for index in self.tables.values():
+            index.refresh()
+        walk = BatchWalk(np, self.host, arrays, self.tables)
         skipped = np.zeros(n, dtype=bool)
         for spec, _ in self.config.skip:
-            skipped |= self._on(spec)
-        state = {"last": np.full(n, -1, dtype=np.int64), "stopped": skipped.copy()}
-        self._refs: list[tuple[str, str]] = []
-        self._walk(self.config.main, None, state, "")
-        outcomes = [*self._refs, ("pass", "def"), ("pass", "skip")]
-        chosen = np.where(skipped, len(outcomes) - 1, np.where(state["last"] < 0, len(outcomes) - 2, state["last"]))
-        return [outcomes[i] for i in chosen.tolist()]
+            skipped |= walk.on(spec)
+        walk.stopped |= skipped
+        walk.walk(self.config.main, None, "", None)
+        outcomes = [(action, ref) for action, ref, _ in walk.refs] + [("pass", "def"), ("pass", "skip")]
+        codes = np.where(walk.last < 0, len(outcomes) - 2, walk.last)
+        codes[skipped] = len(outcomes) - 1
+        uncertain = walk.uncertain & ~skipped
+        self._translation_doubts(walk, codes, uncertain)
+        decided = BatchDecisions(codes.astype(np.int32), outcomes, uncertain)
+        if arrays.irregular is not None and arrays.irregular.any():
+            self._overwrite(decided, arrays, np.flatnonzero(arrays.irregular).tolist())
+        return decided
 
-    def _walk(self, ruleset: Ruleset, scope: Any, state: dict, prefix: str) -> Any:
-        """Apply ``ruleset`` to the flows ``scope`` marks (None: all); works on the indices each
-        rule matches, so a rule costs what it matches, not the size of the batch. Returns
-        the indices that matched some rule (what an anchor reports upwards)."""
+    # -- per-flow paths -------------------------------------------------------------------
+
+    def _one(self, flow: Flow) -> tuple[tuple[str, str], bool]:
+        v = self.fast.evaluate(flow)
+        return (v.action, "skip" if v.decision == "skip" else v.pflog_ref), bool(v.uncertain)
+
+    def _one_by_one(self, arrays: FlowArrays, rows: Any) -> BatchDecisions:
         np = self.np
-        stopped = state["stopped"]
-        matched = []
-        for rule in ruleset.rules:
-            idx = self._match(rule, ruleset)
-            if scope is not None:
-                idx = idx[scope[idx]]
-            idx = idx[~stopped[idx]]
-            if idx.size == 0:
+        outcomes: list[tuple[str, str]] = []
+        position: dict[tuple[str, str], int] = {}
+        codes = np.zeros(len(arrays), dtype=np.int32)
+        uncertain = np.zeros(len(arrays), dtype=bool)
+        for i in rows:
+            outcome, doubt = self._one(arrays.flow(i))
+            codes[i] = position.setdefault(outcome, len(position))
+            if codes[i] == len(outcomes):
+                outcomes.append(outcome)
+            uncertain[i] = doubt
+        return BatchDecisions(codes, outcomes, uncertain)
+
+    def _overwrite(self, decided: BatchDecisions, arrays: FlowArrays, rows: list[int]) -> None:
+        """Decide ``rows`` one by one (the columns cannot describe them) in place."""
+        position = {outcome: k for k, outcome in enumerate(decided.outcomes)}
+        for i in rows:
+            outcome, doubt = self._one(arrays.flow(i))
+            if outcome not in position:
+                position[outcome] = len(decided.outcomes)
+                decided.outcomes.append(outcome)
+            decided.codes[i] = position[outcome]
+            decided.uncertain[i] = doubt
+
+    def _translation_doubts(self, walk: BatchWalk, codes: Any, uncertain: Any) -> None:
+        """A deciding pass rule's translation whose target has no address of the packet's
+        family on this host: the reference reports it as uncertain."""
+        np, af = self.np, walk.a.af
+        for k, (action, _, rule) in enumerate(walk.refs):
+            if action != "pass" or not rule.translations:
                 continue
-            if rule.is_anchor:
-                inner_scope = np.zeros(len(stopped), dtype=bool)
-                inner_scope[idx] = True
-                inner = self._walk(rule.anchor, inner_scope, state, f"{rule.number}.{rule.anchor.name}.")  # type: ignore[union-attr]
-                matched.append(inner)
-                if rule.quick:
-                    stopped[inner] = True
+            for version in (4, 6):
+                if self._target_missing(rule, version):
+                    uncertain |= (codes == k) & (af == version)
+
+    def _target_missing(self, rule: Rule, version: int) -> bool:
+        for tr in rule.translations:
+            if tr.address.net is not None:
                 continue
-            matched.append(idx)
-            if rule.action != "match":
-                self._refs.append(("block" if rule.action == "block" else "pass", f"{prefix}{rule.number}"))
-                state["last"][idx] = len(self._refs) - 1
-            if rule.quick:
-                stopped[idx] = True
-        return np.unique(np.concatenate(matched)) if matched else np.zeros(0, dtype=np.int64)
+            found = self.host.self_addresses() if tr.address.name == "self" else self.host.addresses(tr.address.name)
+            if not any(a.version == version for a in found):
+                return True
+        return False
 
-    def _on(self, spec: str) -> Any:
-        np = self.np
-        hits = [i for i, name in enumerate(self._if_names) if self.host.on_interface(name, spec)]
-        return np.isin(self._ifaces, hits)
 
-    def _select(self, rule: Rule) -> Any:
-        """Indices of the flows whose interface, direction, protocol and (for ``port =``)
-        destination port fit ``rule``: the batch is split once into groups on those fields,
-        so each rule tests a handful of groups instead of every flow."""
-        np = self.np
-        port = rule.dst_port.low if rule.dst_port is not None and rule.dst_port.op == "=" else None
-        signature = (rule.interface, rule.interface_negated, rule.direction, rule.proto, rule.af, port)
-        if signature not in self._selected:
-            keys = self._by_dport.get(port, []) if port is not None else list(self._groups)
-            keep = [self._groups[k] for k in keys if self._fits(rule, k[:3])]
-            self._selected[signature] = np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.int64)
-        return self._selected[signature]
-
-    def _fits(self, rule: Rule, group: tuple) -> bool:
-        iface, inbound, proto = group
-        name = self._if_names[iface]
-        if rule.interface == "any":
-            ok = self.host.on_interface(name, "lo") == rule.interface_negated
-        elif rule.interface:
-            ok = self.host.on_interface(name, rule.interface) != rule.interface_negated
-        else:
-            ok = True
-        return (ok and (not rule.direction or inbound == (rule.direction == "in"))
-                and (not rule.proto or proto == PROTOCOLS.get(rule.proto, -2)) and rule.af != "inet6")
-
-    def _match(self, rule: Rule, ruleset: Ruleset) -> Any:
-        """Indices of the flows ``rule`` matches."""
-        sel = self._select(rule)
-        if sel.size == 0:
-            return sel
-        sub = self._address(rule.src, self._src, ruleset, sel)
-        sub &= self._address(rule.dst, self._dst, ruleset, sel)
-        for port, values in ((rule.src_port, self._sport), (rule.dst_port, self._dport)):
-            if port is not None:
-                v = values[sel]
-                sub &= (v >= 0) & self._port(port, v)
-        flags = default_flags(rule)
-        if flags:
-            want, check = _flag_bits(flags[0]), _flag_bits(flags[1] or "FSRPAUEW")
-            sub &= ~self._tcp[sel] | ((self._flags[sel] & check) == want)
-        return sel[sub]
-
-    def _port(self, port: Any, v: Any) -> Any:
-        lo, hi = port.low, port.high
-        return {"=": lambda: v == lo, "!=": lambda: v != lo, "<": lambda: v < lo, "<=": lambda: v <= lo,
-                ">": lambda: v > lo, ">=": lambda: v >= lo, ":": lambda: (v >= lo) & (v <= hi),
-                "><": lambda: (v > lo) & (v < hi), "<>": lambda: (v < lo) | (v > hi)}[port.op]()
-
-    def _address(self, address: Address, column: Any, ruleset: Ruleset, sel: Any) -> Any:
-        np = self.np
-        values = column[sel]
-        if address.kind == "any":
-            hit = np.ones(len(values), dtype=bool)
-        elif address.kind == "net":
-            net = address.net
-            shift = 32 - net.prefixlen  # type: ignore[union-attr]
-            hit = (values >> shift) == (int(net.network_address) >> shift)  # type: ignore[union-attr]
-        elif address.kind == "dynamic":
-            found = self.host.self_addresses() if address.name == "self" else self.host.addresses(address.name)
-            nets = [a.network if address.modifier == "network" else ipaddress.ip_network(a.ip)
-                    for a in found if a.version == 4]
-            hit = np.zeros(len(values), dtype=bool)
-            for net in nets:
-                shift = 32 - net.prefixlen
-                hit |= (values >> shift) == (int(net.network_address) >> shift)
-        else:
-            hit = self._table(address.name, column, ruleset)[sel]
-        return hit != address.negated
-
-    def _table(self, name: str, values: Any, ruleset: Ruleset) -> Any:
-        """Longest-prefix membership: per prefix length, longest first, an entry decides.
-        Computed once per table and address column within a batch."""
-        rs: Ruleset | None = ruleset
-        while rs is not None and name not in rs.tables:
-            rs = rs.parent
-        key = (id(rs.tables[name]) if rs is not None else name, id(values))
-        if key not in self._memo:
-            self._memo[key] = self._membership(rs, name, values)
-        return self._memo[key]
-
-    def _sorted_table(self, table: Any) -> list[tuple[int, Any, Any]]:
-        """A table's IPv4 entries as sorted arrays per prefix length, longest first; built once."""
-        np = self.np
-        cached = self._tables.get(id(table))
-        if cached is not None and cached[0] == len(table.entries):
-            return cached[1]
-        by_length: dict[int, dict[int, bool]] = {}
-        for entry in table.entries:
-            net = entry.net
-            if net.version != 4:
-                continue
-            value = net.value if isinstance(net, Prefix) else int(net.network_address)
-            by_length.setdefault(net.prefixlen, {}).setdefault(value, entry.negated)
-        arrays = []
-        for bits in sorted(by_length, reverse=True):
-            keys = np.array(sorted(by_length[bits]), dtype=np.int64)
-            arrays.append((bits, keys, np.array([by_length[bits][k] for k in keys.tolist()], dtype=bool)))
-        self._tables[id(table)] = (len(table.entries), arrays)
-        return arrays
-
-    def _membership(self, rs: Ruleset | None, name: str, values: Any) -> Any:
-        np = self.np
-        decided = np.zeros(len(values), dtype=bool)
-        member = np.zeros(len(values), dtype=bool)
-        if rs is None:
-            return member
-        for bits, keys, negs in self._sorted_table(rs.tables[name]):
-            shift = 32 - bits
-            masked = (values >> shift) << shift
-            pos = np.clip(np.searchsorted(keys, masked), 0, len(keys) - 1)
-            found = (keys[pos] == masked) & ~decided
-            member |= found & ~negs[pos]
-            decided |= found
-        return member
+def _first_unsupported(ruleset: Ruleset) -> str | None:
+    """Why the walk cannot decide this ruleset exactly (None: it can)."""
+    for rule in ruleset.rules:
+        if rule.translations and rule.action == "match":
+            return f"{rule.source}: translation on a match rule (changes what later rules see)"
+        if any(tr.kind == "af-to" for tr in rule.translations):
+            return f"{rule.source}: af-to"
+        for address in (rule.src, rule.dst):
+            if address.kind not in WALKED_ADDRESSES:
+                return f"{rule.source}: address kind {address.kind}"
+        if rule.is_anchor:
+            if rule.anchor is None or (rule.anchor_name or "").endswith("*"):
+                return f"{rule.source}: wildcard anchor"
+            reason = _first_unsupported(rule.anchor)
+            if reason:
+                return reason
+    return None

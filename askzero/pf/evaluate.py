@@ -96,6 +96,7 @@ class Verdict:
 
 
 OTHER = 9  # a failed criterion without a skip step
+ROUTING = ("no-route", "urpf-failed")  # addresses only the routing table can decide
 
 
 class _Stop(Exception):
@@ -191,9 +192,9 @@ class Evaluator:
             return 3
         if rule.proto and PROTOCOLS.get(rule.proto, rule.proto) != PROTOCOLS.get(flow.proto, flow.proto):
             return 4
-        if not self._address(rule.src, flow.src, flow, ruleset, verdict):
+        if rule.src.kind not in ROUTING and not self._address(rule.src, flow.src, flow, ruleset, verdict):
             return 5
-        if not self._address(rule.dst, flow.dst, flow, ruleset, verdict):
+        if rule.dst.kind not in ROUTING and not self._address(rule.dst, flow.dst, flow, ruleset, verdict):
             return 6
         if rule.src_port and (flow.sport is None or not rule.src_port.matches(flow.sport)):
             return 7
@@ -210,6 +211,15 @@ class Evaluator:
             received = bool(flow.received_on) and self.host.on_interface(flow.received_on, rule.received_on)  # type: ignore[arg-type]
             if received == rule.received_on_negated:
                 return OTHER
+        for addr in (rule.src, rule.dst):
+            # unknown without the routing table: flagged only when everything else matches,
+            # so a rule that fails for a known reason does not make the answer uncertain
+            if addr.kind in ROUTING:
+                verdict.uncertain.append(f"{rule.source}: {addr.kind} depends on the routing table, "
+                                         "which a host profile does not hold; assumed "
+                                         + ("routable" if addr.kind == "no-route" else "to pass the check"))
+                if not addr.negated:
+                    return OTHER
         for what in ("user", "group"):
             if getattr(rule, what) and getattr(flow, what) is None:
                 verdict.uncertain.append(f"{rule.source}: rule needs the socket's {what}, unknown for this flow")
@@ -242,9 +252,6 @@ class Evaluator:
         elif addr.kind == "dynamic":
             hit = any(ip in _dynamic_net(a, addr.modifier) for a in self._dynamic(addr.name)
                       if a.version == ip.version)
-        elif addr.kind in ("no-route", "urpf-failed"):
-            verdict.uncertain.append(f"{addr.kind} depends on the routing table, which a host profile does not hold")
-            hit = False
         else:
             hit = False
         return hit != addr.negated
