@@ -23,9 +23,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from askzero.logs import query  # noqa: E402
-from askzero.logs.ingest import _IPV4_INT, FileReport, _index_addresses  # noqa: E402
+from askzero.logs.ingest import FileReport, _index_addresses  # noqa: E402
 from askzero.logs.store import LogStore  # noqa: E402
 
+# IPv4 text to integer in SQL, for the synthetic rows built inside DuckDB
+_IPV4_INT = """TRY_CAST(CASE WHEN regexp_full_match({c}, '\\d{{1,3}}\\.\\d{{1,3}}\\.\\d{{1,3}}\\.\\d{{1,3}}') THEN
+  split_part({c}, '.', 1)::UBIGINT * 16777216 + split_part({c}, '.', 2)::UBIGINT * 65536 +
+  split_part({c}, '.', 3)::UBIGINT * 256 + split_part({c}, '.', 4)::UBIGINT END AS UINTEGER)"""
 KINDS = "['block', 'pass', 'alert', 'flow', 'dns', 'auth']"
 
 

@@ -34,18 +34,8 @@ _FIELDS = tuple(name for name, _ in EVENT_COLUMNS)
 _get_fields = attrgetter(*_FIELDS)
 _TIME, _SRC, _DST, _EXTRA, _RAW = (_FIELDS.index(n) for n in ("time", "src", "dst", "extra", "raw"))
 
-_IPV4_INT = """TRY_CAST(CASE WHEN regexp_full_match({c}, '\\d{{1,3}}\\.\\d{{1,3}}\\.\\d{{1,3}}\\.\\d{{1,3}}') THEN
-  split_part({c}, '.', 1)::UBIGINT * 16777216 + split_part({c}, '.', 2)::UBIGINT * 65536 +
-  split_part({c}, '.', 3)::UBIGINT * 256 + split_part({c}, '.', 4)::UBIGINT END AS UINTEGER)"""
-_INSERT = (
-    "INSERT INTO events SELECT ?, "
-    + ", ".join(
-        "CASE WHEN isnan(time) THEN NULL ELSE make_timestamp(CAST(time * 1000000 AS BIGINT)) END"
-        if name == "time" else f'"{name}"'
-        for name in _FIELDS
-    )
-    + ", " + _IPV4_INT.format(c="src") + ", " + _IPV4_INT.format(c="dst") + " FROM batch"
-)
+_COLUMN_SQL = {name: f'"{name}"' for name in _FIELDS}
+_COLUMN_SQL["time"] = "make_timestamp(CAST(time * 1000000 AS BIGINT))"
 
 
 @dataclass
@@ -198,41 +188,78 @@ def _insert(store: LogStore, file_id: int, rows: list[tuple]) -> None:
 
     columns = list(zip(*rows))
     data: dict[str, Any] = {}
+    constants: dict[str, Any] = {}
     for index, name in enumerate(_FIELDS):
         values = columns[index]
         if index == _TIME:
             data[name] = np.array(values, dtype=np.float64)
             continue
+        if values.count(values[0]) == len(values) and index not in (_SRC, _DST, _EXTRA, _RAW):
+            # DuckDB converts object columns value by value (about 1 us each): a column
+            # with one value for the whole batch (source, kind, interface...) goes as a parameter
+            constants[name] = values[0]
+            continue
         if index in (_SRC, _DST):
-            values = [_canonical(v) for v in values]
+            addresses = [_address(v) for v in values]
+            values = [a[0] for a in addresses]
+            data[name + "4"] = np.array([a[1] for a in addresses], dtype=np.float64)
         elif index == _EXTRA:
-            values = [json.dumps(v, default=str) if v else None for v in values]
+            values = [_extra_json(v) if v else None for v in values]
         elif index == _RAW:
             values = [v if len(v) <= MAX_RAW else v[:MAX_RAW] for v in values]
         data[name] = np.array(values, dtype=object)
+    params: list[Any] = [file_id]
+    selected = ["?"]
+    for name in _FIELDS:
+        if name in data:
+            selected.append(_COLUMN_SQL[name])
+        elif constants.get(name) is None:
+            selected.append("NULL")
+        else:
+            selected.append("?")
+            params.append(constants[name])
+    selected += [f"CAST({c} AS UINTEGER)" if c in data else "NULL" for c in ("src4", "dst4")]
     con = store.con
     con.register("batch", data)
     try:
-        con.execute(_INSERT, [file_id])
+        con.execute(f"INSERT INTO events SELECT {', '.join(selected)} FROM batch", params)
     finally:
         con.unregister("batch")
 
 
-_CANONICAL: dict[str, str] = {}
+# Logs repeat the same few addresses and extras: both are worked out once per value.
+_ADDRESSES: dict[str | None, tuple[str | None, float]] = {None: (None, float("nan"))}
+_EXTRAS: dict[tuple, str] = {}
+_encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
+NAN = float("nan")
 
 
-def _canonical(address: str | None) -> str | None:
-    """IPv6 in its compressed form, so that one query string finds every spelling."""
-    if address is None or ":" not in address:
-        return address
-    known = _CANONICAL.get(address)
+def _address(text: str | None) -> tuple[str | None, float]:
+    """The address as stored (IPv6 compressed, so one spelling finds all) and, for IPv4,
+    its integer (as a float: NaN means none), for CIDR ranges."""
+    known = _ADDRESSES.get(text)
     if known is None:
         try:
-            known = ipaddress.ip_address(address).compressed
+            parsed = ipaddress.ip_address(text)
         except ValueError:
-            known = address
-        if len(_CANONICAL) < 100_000:
-            _CANONICAL[address] = known
+            known = (text, NAN)
+        else:
+            known = (parsed.compressed, float(int(parsed))) if parsed.version == 4 else (parsed.compressed, NAN)
+        if len(_ADDRESSES) < 200_000:
+            _ADDRESSES[text] = known
+    return known
+
+
+def _extra_json(extra: dict) -> str:
+    try:
+        key = tuple(extra.items())
+        known = _EXTRAS.get(key)
+    except TypeError:  # a list or dict among the values: not hashable, encode each time
+        return _encode(extra)
+    if known is None:
+        known = _encode(extra)
+        if len(_EXTRAS) < 50_000:
+            _EXTRAS[key] = known
     return known
 
 

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""End-to-end ingest speed into a real DuckDB store, with baselines from the same run.
+
+- EVE: the sample surevego eve.json repeated to --eve-events lines; events/s of a full
+  ingest, and the ratio to ``jq -c 'select(.event_type == "alert")'`` over the same file.
+- pflog: a binary pflog file of --pflog-records records written by our own writer;
+  records/s of a full ingest, and the ratio to the reader alone (no store).
+- memory: peak RSS of the process after both (the ingest streams; it should not grow
+  with the file).
+
+    python tools/bench_logs_ingest.py [--eve-events 500000] [--pflog-records 300000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from askzero.logs import formats  # noqa: E402
+from askzero.logs.ingest import IngestSource, ingest  # noqa: E402
+from askzero.logs.lines import Position  # noqa: E402
+from askzero.logs.store import LogStore  # noqa: E402
+
+EVE_SAMPLE = ROOT.parent / "shared" / "samples" / "suricata" / "surevego-testdata" / "eve.json"
+
+
+def make_eve(path: Path, events: int) -> int:
+    lines = EVE_SAMPLE.read_bytes().splitlines(keepends=True)
+    with path.open("wb") as fh:
+        written = 0
+        while written < events:
+            chunk = lines[: events - written]
+            fh.writelines(chunk)
+            written += len(chunk)
+    return written
+
+
+def make_pflog(path: Path, records: int) -> int:
+    from datetime import datetime, timedelta, timezone
+
+    from askzero.logs.pflogwrite import build_record, write_pflog
+
+    start = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
+    def gen():
+        for i in range(records):
+            yield build_record(
+                time=start + timedelta(milliseconds=i), rulenr=8, subrulenr=i % 2, ruleset="threat_feeds",
+                action="block", direction="in", ifname="em0", proto="tcp",
+                src=f"203.0.{(i >> 8) & 255}.{i & 255}", dst="192.0.2.10", sport=30000 + i % 30000,
+                dport=22, tcp_flags="S")
+    write_pflog(path, gen())
+    return records
+
+
+def timed_ingest(path: Path, fmt: str) -> tuple[float, int]:
+    store_path = path.parent / f"{fmt}.duckdb"
+    with LogStore(store_path) as store:
+        start = time.perf_counter()
+        report = ingest(store, [IngestSource(path.name, path, fmt)])[0]
+        return time.perf_counter() - start, report.events
+
+
+def timed_read(path: Path, fmt: str) -> float:
+    start = time.perf_counter()
+    for _ in formats.module(fmt).read(path, Position()):
+        pass
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eve-events", type=int, default=500_000)
+    parser.add_argument("--pflog-records", type=int, default=300_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        eve = Path(tmp) / "eve.json"
+        n = make_eve(eve, args.eve_events)
+        seconds, events = timed_ingest(eve, "eve")
+        rate = events / seconds
+        print(f"EVE ingest: {events:,} events in {seconds:.2f} s = {rate:,.0f} events/s "
+              f"(target 300,000: {'met' if rate >= 300_000 else 'NOT met'})")
+        if shutil.which("jq"):
+            start = time.perf_counter()
+            subprocess.run(["jq", "-c", 'select(.event_type == "alert")', str(eve)],
+                           stdout=subprocess.DEVNULL, check=True)
+            jq = time.perf_counter() - start
+            print(f"  jq -c alerts over the same {n:,} lines: {jq:.2f} s; ingest / jq speed ratio = {jq / seconds:.2f}x")
+        read = timed_read(eve, "eve")
+        print(f"  reader alone: {n / read:,.0f} events/s; store share of the time {1 - read / seconds:.0%}")
+
+        pflog = Path(tmp) / "pflog"
+        records = make_pflog(pflog, args.pflog_records)
+        seconds, events = timed_ingest(pflog, "pflog")
+        rate = events / seconds
+        print(f"pflog ingest: {events:,} records in {seconds:.2f} s = {rate:,.0f} records/s "
+              f"(target 200,000: {'met' if rate >= 200_000 else 'NOT met'})")
+        read = timed_read(pflog, "pflog")
+        print(f"  reader alone: {records / read:,.0f} records/s; ingest / reader = {read / seconds:.2f}x")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {peak:.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
