@@ -22,7 +22,7 @@ from askzero.logs import pflog, pflogevent
 from askzero.logs.lines import Position, open_maybe_gzip
 from askzero.logs.pflog import is_pflog_file, read, read_pflog, sniff
 from askzero.logs.pflogrecord import PflogRecord, decode_record
-from askzero.logs.pflogwrite import build_record, pflog_bytes, write_pflog
+from askzero.logs.pflogwrite import build_record, pflog_bytes
 from askzero.logs.record import Event, Malformed
 
 from conftest import DEMO

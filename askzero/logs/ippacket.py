@@ -87,8 +87,9 @@ def tcp_flag_bits(letters: str) -> int:
 
 # --------------------------------------------------------------------------- text
 
-_ICMP_NAMES = {0: "echo reply", 8: "echo request", 11: "time exceeded in-transit"}
-_ICMP6_NAMES = {128: "echo request", 129: "echo reply", 133: "router solicitation",
+# how tcpdump names ICMP and ICMPv6 types (others print as "type-#N")
+ICMP_NAMES = {0: "echo reply", 8: "echo request", 11: "time exceeded in-transit"}
+ICMP6_NAMES = {128: "echo request", 129: "echo reply", 133: "router solicitation",
                 134: "router advertisement", 135: "neighbor sol", 136: "neighbor adv"}
 
 
@@ -122,7 +123,7 @@ def describe_packet(af: str, pkt: bytes) -> str:
         if len(body) < 2:
             text += f"[|{dec.proto}]"
         else:
-            names = _ICMP_NAMES if dec.proto_num == 1 else _ICMP6_NAMES
+            names = ICMP_NAMES if dec.proto_num == 1 else ICMP6_NAMES
             text += names.get(body[0], f"type-#{body[0]}")
     else:
         text = f"{dec.src} > {dec.dst}: ip-proto-{dec.proto_num} {payload_total}"

@@ -25,7 +25,7 @@ from typing import IO
 from askzero.errors import SourceError
 from askzero.logs.formats import Reading
 from askzero.logs.lines import Position, open_maybe_gzip
-from askzero.logs.pflogevent import events
+from askzero.logs.pflogevent import NAME, events
 from askzero.logs.pflogrecord import (
     DLT_PFLOG,
     PCAP_HDRLEN,
@@ -38,8 +38,6 @@ from askzero.logs.pflogrecord import (
 from askzero.logs.record import Event, Malformed
 
 __all__ = ["NAME", "sniff", "read", "is_pflog_file", "read_pflog", "PflogRecord"]
-
-NAME = "pflog"
 
 
 def sniff(head: bytes, name: str) -> bool:

@@ -18,8 +18,14 @@ from datetime import datetime, timezone
 from struct import Struct
 from typing import IO, Any, Protocol
 
-from askzero.logs.ippacket import decode_ip, describe_packet, describe_tcp_options
-from askzero.logs.ippacket import tcp_flag_letters
+from askzero.logs.ippacket import (
+    ICMP6_NAMES,
+    ICMP_NAMES,
+    decode_ip,
+    describe_packet,
+    describe_tcp_options,
+    tcp_flag_letters,
+)
 from askzero.logs.pflogrecord import (
     ACTION_NAMES,
     AF_NAMES,
@@ -37,7 +43,7 @@ from askzero.logs.pflogrecord import (
 )
 from askzero.logs.record import Event, Malformed
 
-NAME = "pflog"
+NAME = "pflog"  # the format's name, Event.source
 CHUNK = 1 << 20  # bytes read at a time: memory stays bounded, syscalls stay few
 KEY_LEN = 62  # pfloghdr bytes up to `rewritten`: everything but the translated addresses
 CACHE_MAX = 65536  # entries per cache before it is emptied (bounded memory on odd files)
@@ -48,11 +54,13 @@ _PFLOG_TRANS = Struct(">B1x16s16sHH")  # naf, pad, saddr, daddr, sport, dport
 # IPv4 without options (vhl, tos, len, id, off, ttl, p, sum, src, dst), then TCP (sport,
 # dport, seq, ack, off, flags, win, sum, urp) or UDP (sport, dport, len)
 # (pad bytes "x" for the fields not needed: fewer values to unpack)
+_IP4 = Struct(">xBH2xHB3xII")
 _IP4_TCP = Struct(">xBH2xHB3xIIHHIIBBH2xH")
 _IP4_UDP = Struct(">xBH2xHB3xIIHHH")
 _IP6 = Struct(">4xHBx16s16s")  # plen, nxt, src, dst
 _TCP = Struct(">HHIIBBH2xH")  # sport, dport, seq, ack, off, flags, win, urp
 _UDP = Struct(">HHH")  # sport, dport, len
+_PORTS = Struct(">HH")
 
 # the Event is built positionally (twice as fast as by keyword): fail loudly if its
 # fields ever move
@@ -115,12 +123,24 @@ def header_info(key: bytes, order: str) -> HeaderInfo | str:
     return hdrlen, af, kind, action, ref, iface, direction, text, extra, rewritten
 
 
-def translated(buf: bytes, hdr: int, af: str, has_ports: bool) -> dict[str, Any]:
-    """The addresses after translation, from a rewritten record's pfloghdr at ``hdr``."""
-    naf_num, saddr, daddr, sport, dport = _PFLOG_TRANS.unpack_from(buf, hdr + 62)
-    naf = AF_NAMES.get(naf_num, af)
-    out: dict[str, Any] = {"rewritten": True, "translated_src": header_addr(naf, saddr),
-                           "translated_dst": header_addr(naf, daddr)}
+def translated(
+    buf: bytes, hdr: int, af: str, has_ports: bool, names: dict[bytes, tuple[str, str, str]]
+) -> dict[str, Any]:
+    """The addresses after translation, from a rewritten record's pfloghdr at ``hdr``.
+
+    ``names`` remembers the texts of (naf, saddr, daddr): nat-to rewrites to few addresses.
+    """
+    key = buf[hdr + 62 : hdr + 96]
+    known = names.get(key)
+    if known is None:
+        if len(names) >= CACHE_MAX:
+            names.clear()
+        naf_num, saddr, daddr, _, _ = _PFLOG_TRANS.unpack_from(buf, hdr + 62)
+        naf = AF_NAMES.get(naf_num, af)
+        known = names[key] = (naf, header_addr(naf, saddr), header_addr(naf, daddr))
+    naf, t_src, t_dst = known
+    sport, dport = _PORTS.unpack_from(buf, hdr + 96)
+    out: dict[str, Any] = {"rewritten": True, "translated_src": t_src, "translated_dst": t_dst}
     if has_ports or sport or dport:  # as PflogRecord: no ports when there is nothing to map
         out["translated_sport"], out["translated_dport"] = sport, dport
     if naf != af:
@@ -138,7 +158,7 @@ def events(
     One long function on purpose: a call per record and field costs more than the rest.
     """
     rec_unpack = Struct(order + "IIII").unpack_from
-    ip4tcp, ip4udp = _IP4_TCP.unpack_from, _IP4_UDP.unpack_from
+    ip4, ip4tcp, ip4udp = _IP4.unpack_from, _IP4_TCP.unpack_from, _IP4_UDP.unpack_from
     ip6, tcp_unpack, udp_unpack = _IP6.unpack_from, _TCP.unpack_from, _UDP.unpack_from
     tcpdump_flags, pf_flags = TCPDUMP_FLAGS, PF_FLAGS
     max_caplen = caplen_limit(snaplen)
@@ -146,6 +166,7 @@ def events(
     names4: dict[int, str] = {}
     names6: dict[bytes, str] = {}
     options: dict[bytes, str] = {}
+    rewrites: dict[bytes, tuple[str, str, str]] = {}
     last_sec, stamp = -1, ""
     base, line = progress.offset, progress.line  # stream offset of buf[0]; records so far
     buf, pos = b"", 0
@@ -201,6 +222,9 @@ def events(
                 elif buf[ip + 9] == 17:
                     tos, total, frag, ttl, s_num, d_num, sport, dport, ulen = ip4udp(buf, ip)
                     proto = "udp"
+                elif buf[ip + 9] == 1:
+                    tos, total, frag, ttl, s_num, d_num = ip4(buf, ip)
+                    proto, sport, dport, icmp_type = "icmp", None, None, buf[ip + 20]
                 if proto is not None:
                     if frag & 0x1FFF:
                         proto = None  # a fragment: no ports, the slow path says so
@@ -221,6 +245,8 @@ def events(
                 elif proto_num == 17:
                     proto = "udp"
                     sport, dport, ulen = udp_unpack(buf, ip + 40)
+                elif proto_num == 58:
+                    proto, sport, dport, icmp_type = "icmp6", None, None, buf[ip + 40]
                 if proto is not None:
                     src, dst = names6.get(s_raw), names6.get(d_raw)
                     if src is None:
@@ -256,6 +282,11 @@ def events(
                 text = (f"{stamp}.{micro:06d}{prefix}{src}.{sport} > {dst}.{dport}: "
                         f"udp {ulen - 8 if ulen > 8 else 0}{note}")
                 extra = extra.copy()
+            elif proto is not None:  # icmp, icmp6
+                name = (ICMP_NAMES if proto == "icmp" else ICMP6_NAMES).get(icmp_type)
+                text = (f"{stamp}.{micro:06d}{prefix}{src} > {dst}: {proto}: "
+                        f"{name or f'type-#{icmp_type}'}{note}")
+                extra = extra.copy()
             else:
                 generic = _generic(af, buf[ip:rec_end])
                 if generic.__class__ is str:
@@ -269,7 +300,7 @@ def events(
                 if flags is not None:
                     extra["tcp_flags"] = flags
             if rewritten:
-                extra.update(translated(buf, hdr, af, sport is not None))
+                extra.update(translated(buf, hdr, af, sport is not None, rewrites))
             progress.offset, progress.line = base + rec_end, line
             yield Event(NAME, kind, (sec * 1_000_000 + micro) / 1e6, line, base + pos, text,
                         src, dst, sport, dport, proto, action, None, None, None, None, ref,
