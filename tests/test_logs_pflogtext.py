@@ -204,6 +204,25 @@ def test_year_from_the_reference_time() -> None:
     assert clock.time("Jan", "1", "25:00:00", None) is None
 
 
+def test_december_to_january_in_one_file(tmp_path: Path) -> None:
+    path = tmp_path / "pflog.txt"
+    body = ": 10.0.0.1.1 > 10.0.0.2.2: S 1:1(0) win 5\n"
+    path.write_text(f"Dec 31 23:59:59.500000 rule 1/(match) block in on em0{body}"
+                    f"Jan 01 00:00:00.250000 rule 1/(match) block in on em0{body}")
+    (old, new), _ = events(path, reference=datetime(2027, 1, 1, 1, 0, tzinfo=UTC))
+    assert old.time == ts("2026-12-31T23:59:59.5+00:00")
+    assert new.time == ts("2027-01-01T00:00:00.25+00:00")
+
+
+def test_time_of_day_inside_a_syslog_line_takes_its_date() -> None:
+    clock = Clock(END_OF_2026)
+    late = parse_line("Mar  1 00:00:01 fw pf: 23:59:59.750000 rule 3/(match) pass out on em0: "
+                      "10.0.0.1 > 10.0.0.2: icmp: echo request", 1, 0, clock)
+    assert isinstance(late, Event) and late.host == "fw" and late.proto == "icmp"
+    assert late.time == ts("2026-02-28T23:59:59.75+00:00")  # the evening before
+    assert late.message.startswith("23:59:59.750000 rule 3/")
+
+
 def test_file_mtime_is_the_default_reference(tmp_path: Path) -> None:
     path = tmp_path / "pflog.txt"
     path.write_text("Dec 31 23:00:00.000001 rule 1/(match) block in on em0: "
@@ -224,6 +243,7 @@ def test_file_mtime_is_the_default_reference(tmp_path: Path) -> None:
         ("::ffff:192.0.2.1", ("::ffff:192.0.2.1", None)),
         ("XXX.XXX.XXX.XXX.1234", ("XXX.XXX.XXX.XXX", 1234)),
         ("host.example", ("host.example", None)),
+        ("10.0.0.1.80.1", ("10.0.0.1.80.1", None)),  # not an address and a port
     ],
 )
 def test_split_port(token: str, expected: tuple[str, int | None]) -> None:
