@@ -62,10 +62,34 @@ class SiteContext:
         return feeds
 
     @cached_property
-    def pflog(self) -> list:
-        from askzero.logs.pflog import read_pflog
+    def logs(self):
+        """The site's log store, brought up to date first (only what was appended is read).
 
-        records = []
-        for path in self.site.existing("pflog"):
-            records.extend(read_pflog(self.site.real(path), display=self.site.cite(path)))
-        return records
+        None when another process holds the store (an ingest running): the answer then says
+        the logs were not consulted rather than waiting.
+        """
+        from askzero.logs.ingest import ingest
+        from askzero.logs.sitelogs import open_store, site_sources
+        from askzero.logs.store import StoreBusy
+
+        try:
+            store = open_store(self.site)
+        except StoreBusy:
+            self.log_notes.append("the log store is busy (an ingest is running): logs not consulted")
+            return None
+        digest = None
+        if self.site.pf_conf:
+            from askzero.pf.digest import ruleset_digest
+
+            try:
+                digest = ruleset_digest(self.pf)
+            except SourceError:
+                digest = None
+        for report in ingest(store, site_sources(self.site, digest)):
+            if report.malformed:
+                self.log_notes.append(f"{report.path}: {report.malformed} malformed records skipped")
+        return store
+
+    @cached_property
+    def log_notes(self) -> list[str]:
+        return []

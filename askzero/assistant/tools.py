@@ -7,21 +7,16 @@ registered in ``TOOLS`` from this allowlist only.
 from __future__ import annotations
 
 import ipaddress
-from collections import Counter
 from collections.abc import Callable
 
 from askzero.assistant.context import SiteContext
+from askzero.assistant.logtools import auth_summary, ids_summary, latest_pflog, pflog_summary
 from askzero.evidence import Citation, Evidence
 from askzero.pf import Verdict, parse_flow
 from askzero.pf.flow import Flow
 from askzero.pf.printer import rule_text
 
 PROBE_SOURCE_PORT = 40000
-
-
-def _pflog_records_for(ctx: SiteContext, address: str) -> list:
-    addr = str(ipaddress.ip_address(address))
-    return [r for r in ctx.pflog if addr in (r.src, r.dst)]
 
 
 def _flows_for(ctx: SiteContext, address: str, port: int | None, want_block: bool) -> list[tuple[Flow, str, str | None]]:
@@ -31,23 +26,15 @@ def _flows_for(ctx: SiteContext, address: str, port: int | None, want_block: boo
     direction. Without one, a probe: a new TCP connection from the address to the egress
     address, said to be a probe.
     """
-    records = [r for r in _pflog_records_for(ctx, address) if (r.action == "block") == want_block]
-    if port is not None:
-        records = [r for r in records if port in (r.dport, r.sport)]
-    latest = {}
-    for rec in records:
-        latest[rec.direction] = rec
     flows = []
-    for direction in ("in", "out"):
-        rec = latest.get(direction)
-        if rec is None:
-            continue
-        flow = Flow(rec.direction, rec.ifname, rec.proto, ipaddress.ip_address(rec.src),
-                    ipaddress.ip_address(rec.dst), sport=rec.sport, dport=rec.dport,
-                    flags=(rec.flags or "S") if rec.proto == "tcp" else "")
-        cite = rec.citation()
-        origin = f"the packet pflog recorded at {rec.time:%Y-%m-%d %H:%M:%S} ({cite.file} {cite.record}, rule {rec.rule_ref})"
-        flows.append((flow, origin, rec.rule_ref))
+    for ev in latest_pflog(ctx, address, want_block, port):
+        flags = (ev.get("extra", {}).get("tcp_flags") or "S") if ev.get("proto") == "tcp" else ""
+        flow = Flow(ev["direction"], ev["iface"], ev["proto"], ipaddress.ip_address(ev["src"]),
+                    ipaddress.ip_address(ev["dst"]), sport=ev.get("sport"), dport=ev.get("dport"), flags=flags)
+        cite = ev["citation"]
+        origin = (f"the packet pflog recorded at {ev['time'][:19].replace('T', ' ')} "
+                  f"({cite['file']} {cite['record']}, rule {ev['rule']})")
+        flows.append((flow, origin, ev["rule"]))
     if flows:
         return flows
     egress = ctx.host.members("egress")
@@ -129,59 +116,6 @@ def lookup_intel(ctx: SiteContext, address: str) -> list[Evidence]:
     from askzero.intel import lookup
 
     return [m.to_evidence() for m in lookup(ctx.feeds, address)]
-
-
-def pflog_summary(ctx: SiteContext, address: str) -> list[Evidence]:
-    """What pflog recorded for the address: counts by action and rule, first and last time."""
-    records = _pflog_records_for(ctx, address)
-    if not records:
-        return []
-    by_rule = Counter((r.action, r.rule_ref) for r in records)
-    first, last = records[0], records[-1]
-    parts = ", ".join(f"{n} {action} by rule {ref}" for (action, ref), n in sorted(by_rule.items()))
-    cite = Citation(first.citation().file, record=f"records {first.index}-{last.index}")
-    return [Evidence("pflog", f"pflog has {len(records)} records for {address} from {first.time:%Y-%m-%d %H:%M:%S} "
-                     f"to {last.time:%H:%M:%S} UTC: {parts}.", cite,
-                     {"count": len(records), "first": first.time.isoformat(), "last": last.time.isoformat()})]
-
-
-def ids_summary(ctx: SiteContext, address: str) -> list[Evidence]:
-    """Suricata alerts involving the address, by signature."""
-    from askzero.logs.eve import read_eve
-
-    out = []
-    for path in ctx.site.existing("suricata"):
-        display = ctx.site.cite(path)
-        hits = [(n, r) for n, r in read_eve(ctx.site.real(path), display)
-                if r.get("event_type") == "alert" and address in (r.get("src_ip"), r.get("dest_ip"))]
-        if not hits:
-            continue
-        sigs = Counter(r["alert"].get("signature", "?") for _, r in hits)
-        lines = [n for n, _ in hits]
-        listed = "; ".join(f"{n}× \"{s}\"" for s, n in sigs.most_common(3))
-        first, last = hits[0][1].get("timestamp", "")[:19], hits[-1][1].get("timestamp", "")[:19]
-        out.append(Evidence("ids", f"Suricata raised {len(hits)} alerts involving {address} between "
-                            f"{first.replace('T', ' ')} and {last[11:]}: {listed}.",
-                            Citation(display, lines=(lines[0], lines[-1])) if len(lines) > 1 else Citation(display, lines[0]),
-                            {"count": len(hits), "signatures": dict(sigs)}))
-    return out
-
-
-def auth_summary(ctx: SiteContext, address: str) -> list[Evidence]:
-    """sshd authentication failures from the address in authlog."""
-    from askzero.logs.syslog import read_syslog
-
-    out = []
-    for path in ctx.site.existing("authlog"):
-        display = ctx.site.cite(path)
-        failed = [ln for ln in read_syslog(ctx.site.real(path), display)
-                  if ln.program == "sshd" and f" {address} " in f" {ln.message} "
-                  and ("Failed password" in ln.message or "Invalid user" in ln.message)]
-        if failed:
-            out.append(Evidence("auth", f"authlog has {len(failed)} failed or invalid SSH logins from {address} "
-                                f"between {failed[0].timestamp} and {failed[-1].timestamp[7:]}.",
-                                Citation(display, lines=(failed[0].line, failed[-1].line)), {"count": len(failed)}))
-    return out
 
 
 TOOLS: dict[str, Callable[..., list[Evidence]]] = {

@@ -7,6 +7,7 @@ pflog), so an answer can point at the exact record.
 from __future__ import annotations
 
 import ipaddress
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -16,7 +17,7 @@ from askzero.logs.store import LogStore
 EVENT_FIELDS = (
     "time", "source", "kind", "src", "dst", "sport", "dport", "proto", "action", "severity",
     "signature", "signature_id", "category", "rule", "iface", "direction", "host", "user",
-    "flow", "message",
+    "flow", "message", "extra",
 )
 TOP_FIELDS = {"src", "dst", "sport", "dport", "signature", "category", "rule", "user", "host",
               "proto", "kind", "source", "action"}
@@ -37,8 +38,10 @@ class Filter:
     port: int | None = None  # as source or destination port
     rule: str | None = None  # pf rule number as pflog prints it
     action: str | None = None
+    actions: tuple[str, ...] = ()  # any of these actions
     user: str | None = None
     flow: str | None = None
+    file: str | None = None  # the path as the store names it
 
     def where(self, store: LogStore) -> tuple[str, list[Any]]:
         """The SQL condition on table ``events`` (alias e) and its parameters."""
@@ -54,7 +57,7 @@ class Filter:
         if self.until:
             parts.append("e.time < ?")
             params.append(_naive_utc(self.until))
-        for column, values in (("kind", self.kinds), ("source", self.sources)):
+        for column, values in (("kind", self.kinds), ("source", self.sources), ("action", self.actions)):
             if values:
                 parts.append(f"e.{column} IN ({', '.join('?' * len(values))})")
                 params += list(values)
@@ -73,6 +76,9 @@ class Filter:
             if value is not None:
                 parts.append(f'e."{column}" = ?')
                 params.append(value)
+        if self.file is not None:
+            parts.append("e.file_id IN (SELECT id FROM files WHERE path = ?)")
+            params.append(self.file)
         return (" AND ".join(parts) or "TRUE"), params
 
 
@@ -128,6 +134,25 @@ def top(store: LogStore, flt: Filter, column: str, n: int = 10) -> list[tuple[An
     return store.sql(
         f'SELECT e."{column}", count(*) AS n FROM events e WHERE {where} AND e."{column}" IS NOT NULL '
         f'GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?', params + [n])
+
+
+def counts(store: LogStore, flt: Filter, *columns: str) -> list[tuple]:
+    """How many matching events per combination of columns, most frequent first."""
+    bad = [c for c in columns if c not in TOP_FIELDS]
+    if bad or not columns:
+        raise ValueError(f"cannot group by {', '.join(bad) or 'nothing'}")
+    where, params = flt.where(store)
+    names = ", ".join(f'e."{c}"' for c in columns)
+    return store.sql(f"SELECT {names}, count(*) AS n FROM events e WHERE {where} "
+                     f"GROUP BY ALL ORDER BY n DESC, {names}", params)
+
+
+def line_span(store: LogStore, flt: Filter) -> list[tuple[str, int, int]]:
+    """For each file with matching events: its path, the first and last line (or record)."""
+    where, params = flt.where(store)
+    paths = _paths(store)
+    return sorted((paths.get(i, "?"), a, b) for i, a, b in store.sql(
+        f"SELECT e.file_id, min(e.line), max(e.line) FROM events e WHERE {where} GROUP BY 1", params))
 
 
 def related(store: LogStore, file: str, line: int, limit: int = 100) -> QueryResult:
@@ -277,6 +302,8 @@ def _paths(store: LogStore) -> dict[int, str]:
 def _event_dict(row: tuple, paths: dict[int, str]) -> dict[str, Any]:
     out = dict(zip(EVENT_FIELDS, row))
     out["time"] = _iso(_aware(out["time"]))
+    if out["extra"]:
+        out["extra"] = json.loads(out["extra"])
     line, path = row[len(EVENT_FIELDS)], paths.get(row[len(EVENT_FIELDS) + 1], "?")
     if out["source"] == "pflog":
         out["citation"] = {"file": path, "record": f"record {line}"}
