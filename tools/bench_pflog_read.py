@@ -38,7 +38,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from askzero.logs.lines import Position, open_maybe_gzip  # noqa: E402
 from askzero.logs.pflog import read  # noqa: E402
-from askzero.logs.pflogrecord import DLT_PFLOG, PCAP_MAGIC_US, PFLOG_HDRLEN, PflogRecord  # noqa: E402
+from askzero.logs.pflogrecord import (  # noqa: E402
+    DLT_PFLOG,
+    PCAP_MAGIC_US,
+    PFLOG_HDRLEN,
+    PflogRecord,
+)
 from askzero.logs.pflogwrite import build_record, encode_pfloghdr  # noqa: E402
 from askzero.logs.record import Event  # noqa: E402
 

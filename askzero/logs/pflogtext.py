@@ -175,8 +175,11 @@ def _is_record(found: object) -> bool:
     return found is not None and not isinstance(found, str)
 
 
-def _message(text: str) -> tuple[re.Match[str] | filterlog.Filterlog | str | None, Any]:
-    """The pf record in a line and its syslog framing (a match, or None)."""
+def _message(
+    text: str,
+) -> tuple[re.Match[str] | filterlog.Filterlog | str | None, re.Match[str] | None]:
+    """The pf record in a line (a match, a filterlog record, why the CSV is not one, or
+    None) and its syslog framing (None when the line has none)."""
     found = OPENBSD.match(text)
     if found:
         return found, None
@@ -246,9 +249,10 @@ def _pflog_event(
                          translated_sport=int(m["tsport"]), translated_dport=int(m["tdport"]))
     action = m["action"] or None
     body = m.string if frame is None else frame["msg"]
-    return Event(NAME, KIND_OF_ACTION.get(action or "", "other"), time, number, offset, text, src=src,
-                 dst=dst, sport=sport, dport=dport, proto=proto, action=action, rule=ref,
-                 iface=m["iface"], direction=m["dir"], host=host, message=body, extra=extra)
+    kind = KIND_OF_ACTION.get(action or "", "other")
+    return Event(NAME, kind, time, number, offset, text, src=src, dst=dst, sport=sport,
+                 dport=dport, proto=proto, action=action, rule=ref, iface=m["iface"],
+                 direction=m["dir"], host=host, message=body, extra=extra)
 
 
 def _frame_time(frame: re.Match[str], clock: Clock, extra: dict[str, Any]) -> float | None:
