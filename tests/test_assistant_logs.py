@@ -70,3 +70,21 @@ def test_an_address_the_logs_never_saw_gives_no_log_evidence(ctx):
     assert pflog_summary(ctx, "198.51.100.250") == []
     assert ids_summary(ctx, "198.51.100.250") == []
     assert auth_summary(ctx, "198.51.100.250") == []
+
+
+def test_a_changed_ruleset_is_flagged_for_records_read_under_the_old_one(tmp_path):
+    import shutil
+
+    from askzero.assistant.tools import explain_address
+    from askzero.site import demo_root
+
+    root = tmp_path / "site"
+    shutil.copytree(demo_root(), root)
+    site = load_site(str(root))
+    before = explain_address(SiteContext(site), ADDRESS)
+    assert not [e for e in before if "has changed since" in e.summary]
+    conf = root / "etc" / "pf.conf"
+    conf.write_text(conf.read_text() + "\nblock in quick on em0 proto udp to port 9999\n")
+    after = explain_address(SiteContext(load_site(str(root))), ADDRESS)
+    drift = [e for e in after if "has changed since" in e.summary]
+    assert drift and drift[0].citation.file == "var/log/pflog"

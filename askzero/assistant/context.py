@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from askzero.errors import SourceError
+from askzero.errors import AskZeroError, SourceError
 from askzero.pf import HostProfile, PfConfig, load_host, parse_pf
 from askzero.pf.evaluate import FastEvaluator
 from askzero.site import Site
@@ -77,18 +77,22 @@ class SiteContext:
         except StoreBusy:
             self.log_notes.append("the log store is busy (an ingest is running): logs not consulted")
             return None
-        digest = None
-        if self.site.pf_conf:
-            from askzero.pf.digest import ruleset_digest
-
-            try:
-                digest = ruleset_digest(self.pf)
-            except SourceError:
-                digest = None
-        for report in ingest(store, site_sources(self.site, digest)):
+        for report in ingest(store, site_sources(self.site, self.ruleset_digest)):
             if report.malformed:
                 self.log_notes.append(f"{report.path}: {report.malformed} malformed records skipped")
         return store
+
+    @cached_property
+    def ruleset_digest(self) -> str | None:
+        """The fingerprint of the pf ruleset on disk now (see askzero.pf.digest)."""
+        if not self.site.pf_conf:
+            return None
+        from askzero.pf.digest import ruleset_digest
+
+        try:
+            return ruleset_digest(self.pf)
+        except AskZeroError:  # a ruleset that does not load has no digest
+            return None
 
     @cached_property
     def log_notes(self) -> list[str]:

@@ -83,5 +83,21 @@ def auth_summary(ctx: SiteContext, address: str) -> list[Evidence]:
                      Citation(file, lines=(lo, hi)) if lo != hi else Citation(file, lo), {"count": count})]
 
 
+def ruleset_drift(ctx: SiteContext, cite: dict | None) -> list[Evidence]:
+    """A warning when a pflog record was read under another ruleset than the one on disk:
+    its rule number may then name a different rule today."""
+    store = ctx.logs
+    if store is None or not cite or "record" not in cite or ctx.ruleset_digest is None:
+        return []
+    recorded = store.ruleset_at(cite["file"], int(cite["record"].split()[-1]))
+    if recorded is None or recorded[0] == ctx.ruleset_digest:
+        return []
+    return [Evidence(
+        "uncertain",
+        f"Uncertain: the pf ruleset on disk has changed since {cite['file']} {cite['record']} was read "
+        f"(on {recorded[1]:%Y-%m-%d %H:%M} UTC); the rule number it logged may name another rule now.",
+        Citation(cite["file"], record=cite["record"]), {"recorded_ruleset": recorded[0]})]
+
+
 def _t(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S}"

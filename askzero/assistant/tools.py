@@ -10,7 +10,7 @@ import ipaddress
 from collections.abc import Callable
 
 from askzero.assistant.context import SiteContext
-from askzero.assistant.logtools import auth_summary, ids_summary, latest_pflog, pflog_summary
+from askzero.assistant.logtools import auth_summary, ids_summary, latest_pflog, pflog_summary, ruleset_drift
 from askzero.evidence import Citation, Evidence
 from askzero.pf import Verdict, parse_flow
 from askzero.pf.flow import Flow
@@ -19,7 +19,8 @@ from askzero.pf.printer import rule_text
 PROBE_SOURCE_PORT = 40000
 
 
-def _flows_for(ctx: SiteContext, address: str, port: int | None, want_block: bool) -> list[tuple[Flow, str, str | None]]:
+def _flows_for(ctx: SiteContext, address: str, port: int | None,
+               want_block: bool) -> list[tuple[Flow, str, str | None, dict | None]]:
     """The packets to explain, each with where it came from.
 
     The site's own evidence first: the latest packet pflog recorded for the address in each
@@ -34,7 +35,7 @@ def _flows_for(ctx: SiteContext, address: str, port: int | None, want_block: boo
         cite = ev["citation"]
         origin = (f"the packet pflog recorded at {ev['time'][:19].replace('T', ' ')} "
                   f"({cite['file']} {cite['record']}, rule {ev['rule']})")
-        flows.append((flow, origin, ev["rule"]))
+        flows.append((flow, origin, ev["rule"], cite))
     if flows:
         return flows
     egress = ctx.host.members("egress")
@@ -42,7 +43,7 @@ def _flows_for(ctx: SiteContext, address: str, port: int | None, want_block: boo
     local = ctx.host.addresses(ifname, "inet" if ipaddress.ip_address(address).version == 4 else "inet6")
     target = str(local[0].ip) if local else address
     flow = parse_flow(f"in on {ifname} proto tcp from {address} port {PROBE_SOURCE_PORT} to {target} port {port or 22}")
-    return [(flow, "a probe packet", None)]
+    return [(flow, "a probe packet", None, None)]
 
 
 def verdict_evidence(ctx: SiteContext, verdict: Verdict, how: str) -> list[Evidence]:
@@ -97,9 +98,10 @@ def explain_address(ctx: SiteContext, address: str, port: int | None = None, wan
     """Why pf blocks (or passes) traffic from an address: the deciding rule with file and
     line, the table entries and their source lines, intel and what the logs saw."""
     evidence: list[Evidence] = []
-    for flow, origin, recorded in _flows_for(ctx, address, port, want_block):
+    for flow, origin, recorded, cite in _flows_for(ctx, address, port, want_block):
         verdict = ctx.evaluator.evaluate(flow)
         evidence += verdict_evidence(ctx, verdict, origin)
+        evidence += ruleset_drift(ctx, cite)
         if recorded is not None and recorded != verdict.pflog_ref:
             evidence.append(Evidence("uncertain", f"Uncertain: pflog recorded rule {recorded} but the ruleset on disk "
                                      f"gives rule {verdict.pflog_ref}; the ruleset may have changed since.",

@@ -71,13 +71,8 @@ def _ruleset_hash(site: Any) -> str | None:
     if not site.pf_conf:
         return None
     from askzero.assistant.context import SiteContext
-    from askzero.errors import AskZeroError
-    from askzero.pf.digest import ruleset_digest
 
-    try:
-        return ruleset_digest(SiteContext(site).pf)
-    except AskZeroError:
-        return None
+    return SiteContext(site).ruleset_digest
 
 
 @logs.command("query")

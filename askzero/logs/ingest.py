@@ -128,6 +128,9 @@ def _ingest_one(store: LogStore, src: IngestSource) -> FileReport:
         [src.display, _digest(head), len(head), end.offset, end.line, report.events,
          report.malformed, src.ruleset_hash, file_id],
     )
+    if src.ruleset_hash and end.line > start.line:
+        store.con.execute("INSERT INTO ruleset_history VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
+                          [file_id, start.line + 1, end.line, src.ruleset_hash])
     return report
 
 

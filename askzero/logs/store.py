@@ -67,6 +67,15 @@ CREATE TABLE IF NOT EXISTS addr_index (
   file_id INTEGER NOT NULL,
   line BIGINT NOT NULL
 );
+-- for pflog: the ruleset on disk when each span of records was ingested; a record read
+-- under one ruleset and explained under another gets a warning
+CREATE TABLE IF NOT EXISTS ruleset_history (
+  file_id INTEGER NOT NULL,
+  first_line BIGINT NOT NULL,
+  last_line BIGINT NOT NULL,
+  ruleset_hash VARCHAR NOT NULL,
+  ingested_at TIMESTAMP
+);
 CREATE TABLE IF NOT EXISTS malformed (
   file_id INTEGER NOT NULL,
   line BIGINT,
@@ -119,6 +128,14 @@ class LogStore:
 
     def sql(self, query: str, params: list | None = None) -> list[tuple]:
         return self.con.execute(query, params or []).fetchall()
+
+    def ruleset_at(self, path: str, line: int) -> tuple[str, object] | None:
+        """The ruleset digest recorded when this pflog record was ingested, and when."""
+        rows = self.sql(
+            "SELECT h.ruleset_hash, h.ingested_at FROM ruleset_history h JOIN files f ON f.id = h.file_id "
+            "WHERE f.path = ? AND ? BETWEEN h.first_line AND h.last_line ORDER BY h.ingested_at DESC LIMIT 1",
+            [path, line])
+        return rows[0] if rows else None
 
     def files(self) -> list[dict[str, Any]]:
         cols = ["id", "path", "format", "offset", "line", "events", "malformed", "ingested_at",
