@@ -183,3 +183,12 @@ def test_rulesets_the_walk_does_not_model_fall_back_per_flow(tmp_path):
                   sport=40000, dport=8080)]
     assert batch.decide(flows) == [("pass", "2")]
     assert batch.decide_arrays(FlowArrays.from_flows(flows)).as_list() == [("pass", "2")]
+
+
+def test_af_to_rulesets_fall_back_per_flow(tmp_path):
+    config = load(tmp_path, "block all\npass in on em0 inet af-to inet6 from 2001:db8::1\n")
+    batch = BatchEvaluator(config, HOST)
+    assert not batch.supported and "af-to" in (batch.unsupported or "")
+    flows = [Flow("in", "em0", "tcp", ipaddress.ip_address("192.0.2.7"), ipaddress.ip_address("198.51.100.100"),
+                  sport=4000, dport=80)]
+    assert batch.decide_arrays(FlowArrays.from_flows(flows)).as_list() == [("pass", "1")]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pfhelpers import verdict
+import ipaddress
+
+from askzero.errors import ConfigError
+from askzero.pf.afto import embed_rfc6052
+from pfhelpers import load, verdict
 
 
 def test_last_matching_rule_wins(tmp_path):
@@ -98,3 +102,49 @@ def test_user_rules_match_the_socket_owner(tmp_path):
     assert verdict(tmp_path, conf, flow + " user root").action == "pass"
     assert verdict(tmp_path, conf, flow + " user 0").action == "pass"
     assert verdict(tmp_path, conf, flow + " user 1000").action == "block"
+
+
+def test_af_to_reports_the_translated_packet_and_what_follows(tmp_path):
+    conf = "block all\npass in on em0 inet af-to inet6 from 2001:db8::1\n"
+    v = verdict(tmp_path, conf, "in on em0 inet proto tcp from 192.0.2.7 port 4000 to 198.51.100.100 port 80")
+    assert (v.action, v.pflog_ref, v.uncertain) == ("pass", "1", [])
+    assert v.af_to is not None and (v.af_to.af, str(v.af_to.src), str(v.af_to.dst)) == (
+        "inet6", "2001:db8::1", "2001:db8::c633:6464")  # pf.conf.5:921-924
+    assert v.final_flow == v.af_to and v.af_to.dport == 80
+    data = v.to_dict()
+    assert data["af_to"] == {"af": "inet6", "src": "2001:db8::1", "dst": "2001:db8::c633:6464", "proto": "tcp"}
+    assert "outbound rules for the original family never see it" in data["notes"][0]
+
+
+def test_af_to_translates_icmp_echo_to_icmp6(tmp_path):
+    conf = "pass in on em0 inet6 to 64:ff9b::/96 af-to inet from 198.51.100.1\n"
+    v = verdict(tmp_path, conf, "in on em0 inet6 proto icmp6 from 2001:db8:1::7 to 64:ff9b::c633:6464 icmp6-type echoreq")
+    assert v.af_to is not None and (v.af_to.proto, v.af_to.icmp_type, str(v.af_to.dst)) == ("icmp", 8, "198.51.100.100")
+    assert not v.uncertain
+
+
+def test_af_to_needs_a_different_family_and_a_pass_rule_with_a_direction(tmp_path):
+    for text, message in [("pass in inet af-to inet from 192.0.2.1\n", "must indicate different address family"),
+                          ("match in inet af-to inet6 from 2001:db8::1\n", "af-to is not supported on match rules"),
+                          ("pass inet af-to inet6 from 2001:db8::1\n", "require a direction"),
+                          ("pass in inet af-to inet6 from 2001:db8::1 no state\n", "require keep state"),
+                          ("pass in inet af-to inet6 from 192.0.2.1\n", "must be in the target address family")]:
+        try:
+            load(tmp_path, text)
+        except ConfigError as exc:
+            assert message in str(exc), (text, str(exc))
+        else:
+            raise AssertionError(f"accepted: {text}")
+
+
+def testembed_rfc6052_embedding_matches_the_rfc_examples():
+    """RFC 6052 section 2.4: 192.0.2.33 under each allowed prefix length."""
+    v4 = int(ipaddress.IPv4Address("192.0.2.33"))
+    examples = {"2001:db8::/32": "2001:db8:c000:221::", "2001:db8:100::/40": "2001:db8:1c0:2:21::",
+                "2001:db8:122::/48": "2001:db8:122:c000:2:2100::", "2001:db8:122:300::/56": "2001:db8:122:3c0:0:221::",
+                "2001:db8:122:344::/64": "2001:db8:122:344:c0:2:2100:0",
+                "2001:db8:122:344::/96": "2001:db8:122:344::c000:221"}
+    for prefix, expected in examples.items():
+        net = ipaddress.ip_network(prefix)
+        got = ipaddress.IPv6Address(embed_rfc6052(v4, int(net.network_address), net.prefixlen))
+        assert got == ipaddress.IPv6Address(expected), prefix

@@ -35,6 +35,9 @@ def rule(draw: st.DrawFn) -> str:
         words.append("tag T")
     if action == "pass" and draw(st.booleans()):
         words.append("tagged T")
+    if action == "pass" and words[1] == "in" and "inet" in words[5] and draw(st.booleans()):
+        words.append(draw(st.sampled_from(["af-to inet6 from 2001:db8::1", "af-to inet6 from (em0) to 64:ff9b::/96",
+                                           "af-to inet6 from 2001:db8::1 to 2001:db8:100::/64"])))
     return " ".join(w for w in words if w)
 
 
@@ -69,4 +72,5 @@ def test_fast_and_reference_evaluators_agree(tmp_path, text, flows):
         a, b = reference.evaluate(packet), fast.evaluate(packet)
         assert (a.action, a.decision, a.pflog_ref) == (b.action, b.decision, b.pflog_ref), text
         assert [m.ref for m in a.trace] == [m.ref for m in b.trace], text
+        assert (a.af_to, a.uncertain) == (b.af_to, b.uncertain), text
 

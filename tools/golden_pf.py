@@ -49,13 +49,15 @@ XFAIL = re.compile(r"\s+#\s*xfail:\s*(.*)$")
 
 @dataclass
 class Expect:
-    """What a flow must yield: ``pass rule 1 line 2 [tables t:ENTRY@LINE,...] [uncertain]``."""
+    """What a flow must yield:
+    ``pass rule 1 line 2 [af-to AF SRC DST] [tables t:ENTRY@LINE,...] [uncertain]``."""
 
     action: str
     decision: str  # "rule N", "default" or "skip"
     line: str | None = None  # "12" in pf.conf, "web.conf:3" in another file
     tables: list[str] = field(default_factory=list)
     uncertain: bool = False
+    af_to: str | None = None  # "inet6 2001:db8::1 2001:db8::c633:6464": the translated packet's family and addresses
 
     @classmethod
     def parse(cls, text: str) -> "Expect":
@@ -73,6 +75,8 @@ class Expect:
         while i < len(words):
             if words[i] == "line":
                 exp.line, i = words[i + 1], i + 2
+            elif words[i] == "af-to":
+                exp.af_to, i = " ".join(words[i + 1:i + 4]), i + 4
             elif words[i] == "tables":
                 exp.tables, i = words[i + 1].split(","), i + 2
             elif words[i] == "uncertain":
@@ -85,6 +89,8 @@ class Expect:
         out = f"{self.action} {self.decision}"
         if self.line is not None:
             out += f" line {self.line}"
+        if self.af_to is not None:
+            out += f" af-to {self.af_to}"
         if self.tables:
             out += " tables " + ",".join(self.tables)
         if self.uncertain:
@@ -191,7 +197,8 @@ class Runner:
             text = f"{hit.table.name}:{'!' if hit.entry.negated else ''}{hit.entry.net}@{_where(hit.entry.source)}"
             if text not in tables:
                 tables.append(text)
-        return Expect(v.action, decision, line, tables, bool(v.uncertain))
+        af_to = None if v.af_to is None else f"{v.af_to.af} {v.af_to.src} {v.af_to.dst}"
+        return Expect(v.action, decision, line, tables, bool(v.uncertain), af_to)
 
 
 def _where(src) -> str:
@@ -208,7 +215,7 @@ def check(case: Case, fc: FlowCase, runner: Runner | None = None) -> list[str]:
         return [f"engine error: {exc}"]
     want = fc.expect
     diffs = []
-    for attr in ("action", "decision", "line", "uncertain"):
+    for attr in ("action", "decision", "line", "af_to", "uncertain"):
         if getattr(want, attr) != getattr(got, attr):
             diffs.append(f"{attr}: expected {getattr(want, attr)!r}, engine {getattr(got, attr)!r}")
     missing = [t for t in want.tables if t not in got.tables]

@@ -12,6 +12,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
+from askzero.pf.afto import translate_af
 from askzero.pf.flow import Flow
 from askzero.pf.host import HostProfile
 from askzero.pf.model import Address, PfConfig, PortRange, Rule, Ruleset, Source, Table, TableEntry
@@ -76,6 +77,8 @@ class Verdict:
     translations: list[Rewrite] = field(default_factory=list)
     uncertain: list[str] = field(default_factory=list)
     final_flow: Flow | None = None
+    af_to: Flow | None = None  # the packet an af-to rule made, in its new family
+    notes: list[str] = field(default_factory=list)  # what the decision means beyond this packet
 
     @property
     def pflog_ref(self) -> str:
@@ -92,6 +95,9 @@ class Verdict:
             "trace": [m.to_dict() for m in self.trace], "tables": [t.to_dict() for t in self.tables],
             "translations": [{"text": t.text, "file": t.source.file, "line": t.source.line} for t in self.translations],
             "uncertain": self.uncertain,
+            "af_to": None if self.af_to is None else {
+                "af": self.af_to.af, "src": str(self.af_to.src), "dst": str(self.af_to.dst), "proto": self.af_to.proto},
+            "notes": self.notes,
         }
 
 
@@ -292,6 +298,14 @@ class Evaluator:
     def _translate(self, rule: Rule, state: dict, verdict: Verdict) -> None:
         flow: Flow = state["flow"]
         for tr in rule.translations:
+            if tr.kind == "af-to":
+                result = translate_af(rule, tr, flow, self.host)
+                verdict.uncertain += result.uncertain
+                verdict.notes += result.notes
+                if result.flow is not None:
+                    flow = verdict.af_to = result.flow
+                    verdict.translations.append(Rewrite(result.text, rule.source))
+                continue
             targets = [tr.address.net.network_address] if tr.address.net is not None else \
                 [a.ip for a in self._dynamic(tr.address.name) if a.version == flow.src.version][:1]
             if not targets:

@@ -34,6 +34,16 @@ def combination_problems(rule: Rule) -> list[str]:
         proto = "icmp6" if rule.proto in ("icmp6", "ipv6-icmp") else rule.proto
         if proto != wanted:
             problems.append("icmp-type mismatch")
+    afto = next((t for t in rule.translations if t.kind == "af-to"), None)
+    if afto is not None and rule.af == afto.family:
+        problems.append("must indicate different address family with af-to")
+    pools = {t.kind for t in rule.translations} & {"nat-to", "rdr-to", "binat-to", "af-to"}
+    if pools and rule.action != "match" and (rule.action != "pass" or rule.state == "no"):
+        problems.append("nat-to and rdr-to require keep state")
+    if pools - {"binat-to"} and rule.direction is None:  # binat-to is given its directions later
+        problems.append("nat-to and rdr-to require a direction")
+    if afto is not None and rule.action == "match":
+        problems.append("af-to is not supported on match rules")
     return problems
 
 
@@ -126,6 +136,10 @@ def expand_rule(base: Rule, interfaces: list, protos: list, srcs: list, sports: 
             continue
         translations = []
         for tr in base.translations:
+            if tr.kind == "af-to":  # its addresses are in the target family; the rule's is the other
+                af = af or ("inet" if tr.family == "inet6" else "inet6")
+                translations.append(tr)
+                continue
             usable = [a for a in tr.candidates if af is None or a.af in (None, af)] or list(tr.candidates)
             if usable and af is None and usable[0].af is not None:
                 af = usable[0].af

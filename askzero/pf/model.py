@@ -84,6 +84,7 @@ class Translation:
     options: tuple[str, ...] = ()
     candidates: tuple[Address, ...] = ()  # every address written; expansion picks by family
     family: str = ""  # af-to: the family packets are translated to
+    destination: Address | None = None  # af-to ... to ADDR: the prefix new destinations are built in
 
 
 @dataclass

@@ -241,6 +241,13 @@ class RuleOptions:
                 raise SyntaxProblem(lex.peek().line)
             expect(lex, "from")
         addresses = self.hosts.parse(lex)
+        destination = None
+        if kind == "af-to":
+            if accept(lex, "to"):
+                destination = self.hosts.parse(lex)[0]
+            for first in (addresses[0], destination):  # pfctl looks at the first of each list
+                if first is not None and first.af is not None and first.af != family:
+                    raise SyntaxProblem(lex.peek().line, "af-to addresses must be in the target address family")
         if kind == "binat-to" and any(a.negated or a.kind in ("no-route", "urpf-failed") for a in addresses):
             raise SyntaxProblem(lex.peek().line)
         port = None
@@ -265,7 +272,7 @@ class RuleOptions:
                     key = "0x" + hashlib.md5(key.encode()).hexdigest()
                 option = f"source-hash {key}"
             options.append(option)
-        return Translation(kind, addresses[0], port, tuple(options), tuple(addresses), family)
+        return Translation(kind, addresses[0], port, tuple(options), tuple(addresses), family, destination)
 
     def _state_options(self, lex: Lexer) -> list[str]:
         """``(max 10, no-sync, tcp.first 2)``: comma-separated options, each printed as written."""

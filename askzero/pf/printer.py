@@ -103,6 +103,8 @@ def port_text(port: PortRange) -> str:
 def translation_text(tr: Translation, count: str = "") -> str:
     family = f"{tr.family} from " if tr.kind == "af-to" else ""
     out = f"{tr.kind} {family}{address_text(tr.address, count)}"
+    if tr.destination is not None:
+        out += f" to {address_text(tr.destination)}"
     if tr.port is not None:
         single = tr.port.op == "=" or (tr.port.op == ":" and tr.port.low == tr.port.high)
         out += f" port {tr.port.low}" if single else f" port {port_text(tr.port)}"
