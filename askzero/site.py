@@ -48,6 +48,7 @@ class Site:
     logs: dict[str, list[str]] = field(default_factory=dict)
     intel: list[FeedSpec] = field(default_factory=list)
     assets: dict[str, dict] = field(default_factory=dict)
+    asn_db: str | None = None  # an offline ip2asn TSV file ([geo] asn = "...")
     notice: str = ""  # said on stderr when the site was chosen for the user
 
     def real(self, path: str) -> Path:
@@ -119,6 +120,7 @@ def _site_from_dict(data: dict, root: Path, name: str, defaults: bool) -> Site:
             logs={str(k): [str(p) for p in v] for k, v in data.get("logs", {}).items()},
             intel=[FeedSpec(str(f["name"]), str(f["path"]), str(f.get("format", "list"))) for f in data.get("intel", [])],
             assets={str(k): dict(v) for k, v in data.get("assets", {}).items()},
+            asn_db=data.get("geo", {}).get("asn"),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise SiteError(f"invalid site description for {name}: {exc}") from exc

@@ -62,6 +62,15 @@ class SiteContext:
         return feeds
 
     @cached_property
+    def asn(self):
+        """The offline ASN database the site names, if any (never downloaded)."""
+        if not self.site.asn_db:
+            return None
+        from askzero.intel.asn import AsnDatabase
+
+        return AsnDatabase(self._readable(self.site.asn_db), self.site.cite(self.site.asn_db))
+
+    @cached_property
     def logs(self):
         """The site's log store, brought up to date first (only what was appended is read).
 

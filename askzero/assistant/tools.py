@@ -117,7 +117,12 @@ def lookup_intel(ctx: SiteContext, address: str) -> list[Evidence]:
     """Threat-intel indicators that list the address, with feed, file and line."""
     from askzero.intel import lookup
 
-    return [m.to_evidence() for m in lookup(ctx.feeds, address)]
+    evidence = [m.to_evidence() for m in lookup(ctx.feeds, address)]
+    if ctx.asn is not None:
+        info = ctx.asn.lookup(address)
+        if info is not None:
+            evidence.append(info.to_evidence())
+    return evidence
 
 
 TOOLS: dict[str, Callable[..., list[Evidence]]] = {
