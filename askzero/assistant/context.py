@@ -81,6 +81,9 @@ class SiteContext:
         from askzero.logs.sitelogs import open_store, site_sources
         from askzero.logs.store import StoreBusy
 
+        if not self.site.logs:
+            return None
+
         try:
             store = open_store(self.site)
         except StoreBusy:
