@@ -24,6 +24,7 @@ from askzero.logs.record import EVENT_COLUMNS
 from askzero.paths import data_dir
 
 SCHEMA_VERSION = 1
+MEMORY_LIMIT = "1GB"
 STORE_NAME = "logs.duckdb"
 
 
@@ -110,7 +111,10 @@ class LogStore:
                 raise StoreBusy(str(self.path), "the log store is in use by another ask-zero "
                                 "process (an ingest?); try again when it has finished") from None
             raise SourceError(str(self.path), f"cannot open the log store: {exc}") from None
+        # bounded memory on a multi-GB ingest: DuckDB spills sorts and large appends to disk
+        self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         if not read_only:
+            self.con.execute(f"SET temp_directory = '{self.path.parent / 'tmp'}'")
             self._create()
 
     def _create(self) -> None:
