@@ -180,3 +180,18 @@ def test_second_writer_gets_a_clear_busy_error(tmp_path):
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 7, proc.stderr
     assert "in use by another ask-zero process" in proc.stdout
+
+
+def test_newline_completing_an_accepted_final_line_is_not_a_new_line(store, tmp_path):
+    log = tmp_path / "a.log"
+    complete = lines(3)
+    log.write_text(complete[:-1])  # the last record is whole but its newline is not written yet
+    assert run(store, log)[0].events == 3
+    with log.open("a") as fh:
+        fh.write("\n" + lines(2, 3))
+    report = run(store, log)[0]
+    assert (report.events, report.malformed) == (2, 0)
+    assert [r[0] for r in store.sql("SELECT line FROM events ORDER BY line")] == [1, 2, 3, 4, 5]
+    text = log.read_text().splitlines()
+    for (line, raw) in store.sql("SELECT line, raw FROM events"):
+        assert text[line - 1] == raw

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from askzero.errors import SourceError
 from askzero.logs.eve_events import NAME, build
 from askzero.logs.formats import Reading
-from askzero.logs.lines import MAX_LINE, Line, LineSource, Position, open_maybe_gzip, sample
+from askzero.logs.lines import MAX_LINE, Line, LineSource, Position, open_maybe_gzip, resume_point, sample
 from askzero.logs.record import Malformed
 
 __all__ = ["NAME", "read", "read_eve", "sniff"]
@@ -92,31 +92,10 @@ def _first_object_has_event_type(text: str, start: int) -> bool:
 
 def read(path: Path, start: Position = Position()) -> Reading:
     """Events and malformed records from ``start``; ``Reading.position`` is where to resume."""
-    start = _past_accepted_partial(path, start)
+    start = resume_point(path, start)
     source = LineSource(path, start)
     progress = _Progress(start)
     return Reading(_items(source, progress, build), progress)
-
-
-def _past_accepted_partial(path: Path, start: Position) -> Position:
-    """Where reading really resumes. When the last read ended on a final line without its
-    newline (read because it was a whole object), the newline written since ends that line:
-    it must not count as a new, empty one, or every later line number would be one too high."""
-    if start.offset == 0:
-        return start
-    try:
-        with open_maybe_gzip(path) as fh:
-            fh.seek(start.offset - 1)
-            around = fh.read(3)
-    except (OSError, EOFError, zlib.error):
-        return start  # LineSource reports the same problem when it reads
-    if around[:1] == b"\n":
-        return start
-    if around[1:2] == b"\n":
-        return Position(start.offset + 1, start.line)
-    if around[1:3] == b"\r\n":
-        return Position(start.offset + 2, start.line)
-    return start
 
 
 def read_eve(path: Path, display: str) -> Iterator[tuple[int, dict]]:

@@ -12,6 +12,7 @@ reads it again, whole.
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,9 +69,11 @@ class LineSource:
 
     def __iter__(self) -> Iterator[Line]:
         with open_maybe_gzip(self.path) as fh:
-            if self.start.offset:
-                fh.seek(self.start.offset)
             offset, number = self.start.offset, self.start.line
+            if offset:
+                offset = _past_accepted_partial(fh, offset)
+                fh.seek(offset)
+                self.position = Position(offset, number)
             limit = self.max_line + 1
             while True:
                 data = fh.readline(limit)
@@ -105,6 +108,33 @@ class LineSource:
             skipped += len(chunk)
             if not chunk or chunk.endswith(b"\n"):
                 return skipped
+
+
+def resume_point(path: str | Path, start: Position) -> Position:
+    """``start`` moved past the newline that completed an accepted final line (see below);
+    for readers that track their own position."""
+    if not start.offset:
+        return start
+    try:
+        with open_maybe_gzip(path) as fh:
+            return Position(_past_accepted_partial(fh, start.offset), start.line)
+    except (OSError, EOFError, zlib.error):
+        return start  # the reader reports the same problem when it reads
+
+
+def _past_accepted_partial(fh: IO[bytes], offset: int) -> int:
+    """Where reading really resumes. When the last read ended on a final line without its
+    newline (accepted as a whole record), the newline written since ends that line: it must
+    not count as a new, empty one, or every later line number would be one too high."""
+    fh.seek(offset - 1)
+    around = fh.read(3)
+    if around[:1] == b"\n":
+        return offset
+    if around[1:2] == b"\n":
+        return offset + 1
+    if around[1:3] == b"\r\n":
+        return offset + 2
+    return offset
 
 
 def sample(data: bytes) -> str:
