@@ -59,8 +59,11 @@ def _register() -> None:
     from askzero.cli.bgp_cmd import bgp
     from askzero.cli.logs_cmd import logs
     from askzero.cli.pf_cmd import pf
+    from askzero.cli.search_cmd import index, search
 
     cli.add_command(pf)
+    cli.add_command(index)
+    cli.add_command(search)
     cli.add_command(bgp)
     cli.add_command(logs)
     try:
