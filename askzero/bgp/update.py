@@ -141,7 +141,9 @@ def parse_update(text: str) -> Update:
                     raise UsageError(f"update: {exc}") from None
         elif key == "ext-community":
             given.add(key)
-            while more():
+            first = True  # 'ext-community ovs valid' is the ovs ext-community, not the state
+            while more() or (first and i < len(words) and words[i] == "ovs"):
+                first = False
                 typ = words[i]
                 i += 1
                 value = take(typ)
