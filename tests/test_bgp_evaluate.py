@@ -467,3 +467,43 @@ def test_suite_configs_are_loaded():
     if not SUITE.is_dir():
         pytest.skip("no ../shared/conformance/bgpd")
     assert len(SUITE_CONFIGS) >= 40
+
+
+# -- around the filters: bgpd.conf(5) 1301-1332 ----------------------------------------
+
+def test_enforce_neighbor_as_and_loop_notes():
+    res = run("allow from any\n", "from upstream prefix 192.0.2.0/24 as-path 64501 64496")
+    assert any("enforce neighbor-as" in n for n in res.notes)
+    assert any("contains our AS 64496" in n for n in res.notes)
+    assert run("allow from any\n", "from upstream prefix 192.0.2.0/24 as-path 64500").notes == []
+
+
+# -- the command line -----------------------------------------------------------------
+
+DEMO_CONF = str(ROOT / "askzero" / "demo" / "etc" / "bgpd.conf")
+
+
+def test_cli_json(capsys):
+    from askzero.cli.main import main
+
+    code = main(["bgp", "test", "--json", DEMO_CONF,
+                 "from upstream-a prefix 203.0.113.0/24 as-path 64501 64511 community 64501:100"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert data["decision"] == "allow" and data["rule"]["line"] == 92
+    assert data["rule"]["text"] == "allow from any prefix 0.0.0.0/0 prefixlen 8 - 24 "
+    assert [t["line"] for t in data["trace"]] == [77, 88, 92, 95]
+    assert {"attribute": "localpref", "action": "localpref 120", "value": "120",
+            "file": DEMO_CONF, "line": 95} in data["set"]
+    # the demo takes ROAs from an RTR session as well: 'ovs invalid' cannot be ruled out
+    assert any("RTR" in u for u in data["uncertain"]) and not data["decision_certain"]
+
+
+def test_cli_text_and_errors(capsys):
+    from askzero.cli.main import main
+
+    assert main(["bgp", "test", DEMO_CONF, "from upstream-b prefix 10.0.0.0/8 as-path 64502"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"deny by rule {DEMO_CONF}:98: deny quick from any prefix-set \"bogons\"")
+    assert main(["bgp", "test", DEMO_CONF, "from nobody prefix 10.0.0.0/8"]) == 2
+    assert "no neighbor 'nobody'" in capsys.readouterr().err

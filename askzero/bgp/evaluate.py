@@ -4,11 +4,11 @@ bgpd.conf(5) (lines cited from the copy in ../shared/reference/man/bgpd.conf.5):
 
 - 1652-1660: "the filter rules are evaluated in sequential order, from first to last. The last
   matching allow or deny rule decides what action is taken. The default action is to deny."
-- 1671-1672: ``match`` applies "the filter attribute set without influencing the filter
+- 1673: ``match`` applies "the filter attribute set without influencing the filter
   decision".
-- 2077-2081: a matching ``quick`` rule "is considered the last matching rule, and evaluation
+- 2084-2087: a matching ``quick`` rule "is considered the last matching rule, and evaluation
   of subsequent rules is skipped".
-- 2092-2096: "The set of every matching rule is applied, not only the last matching one."
+- 2099: "The set of every matching rule is applied, not only the last matching one."
 
 The walk is rde_filter.c's rde_filter(): sets are applied to the update as rules match, so a
 later rule sees the communities, AS path and nexthop as earlier rules left them. Criteria are
@@ -25,10 +25,10 @@ from typing import Any
 from askzero.bgp.addr import Addr, host, prefix_compare
 from askzero.bgp.community import (TYPE_BASIC, TYPE_EXT, TYPE_LARGE, WELLKNOWN, Community,
                                    format_community)
-from askzero.bgp.match import (aspath_lenmatch, aspath_match, aspath_origin, community_count,
+from askzero.bgp.match import (aspath_lenmatch, aspath_match, aspath_neighbor, aspath_origin, community_count,
                                community_match, prefix_match)
 from askzero.bgp.model import (ACTION_ALLOW, ACTION_DENY, ACTION_NONE, AS_UNDEF, ASLEN_NONE,
-                               ASPA_UNKNOWN, DIR_IN, EXPORT_DEFAULT_ROUTE, EXPORT_NONE,
+                               ASPA_UNKNOWN, DIR_IN, ENFORCE_AS_ON, EXPORT_DEFAULT_ROUTE, EXPORT_NONE,
                                PREFIXSET_FLAG_LONGER, ROA_NOTFOUND, BgpConfig, FilterRule, Peer)
 from askzero.bgp.prefixset import PrefixTrie, RoaTable, prefixset_trie, roa_table
 from askzero.bgp.printer import _Printer
@@ -211,10 +211,10 @@ class Evaluator:
             res.uncertain += [f"{_cite(rule)}: {d}" for d in set_doubts]
             if set_doubts:  # later rules see an AS path or attribute we could not compute
                 res.sets_certain = res.decision_certain = False
-            if rule.action != ACTION_NONE:  # 1671: match rules do not influence the decision
+            if rule.action != ACTION_NONE:  # 1673: match rules do not influence the decision
                 action = rule.action
                 res.rule, res.decided_by = hit, "rule"
-            if rule.quick:  # 2077: "considered the last matching rule"
+            if rule.quick:  # 2086: "considered the last matching rule"
                 break
         res.decision = "allow" if action == ACTION_ALLOW else "deny"
         res.state = state
@@ -329,11 +329,27 @@ class Evaluator:
         """What bgpd does around the filters that decides as much as they do."""
         others = [r.name for r in self.conf.ribs if r.name not in (rib, "Adj-RIB-In", "Loc-RIB")]
         if update.direction == DIR_IN:
+            if peer.ebgp and update.localpref is not None:
+                res.notes.append(f"localpref {update.localpref} ignored: bgpd ignores LOCAL_PREF from EBGP "
+                                 f"neighbors and starts at {DEFAULT_LPREF}")
+            path = update.as_path
+            if path is not None and peer.ebgp and peer.enforce_as == ENFORCE_AS_ON \
+                    and aspath_neighbor(path, self.conf.as_) != peer.remote_as:
+                # bgpd.conf(5) 1315-1332: rejected "and a NOTIFICATION is sent back"
+                res.notes.append(f"enforce neighbor-as is on for {peer.address}: an AS path not starting with "
+                                 f"{peer.remote_as} is rejected with a NOTIFICATION before any filter runs")
+            if path is not None and peer.enforce_local_as == ENFORCE_AS_ON \
+                    and any(peer.local_as in asns for _, asns in path):
+                # bgpd.conf(5) 1301-1312: AS loop detection (enforce local-as, default yes)
+                res.notes.append(f"the AS path contains our AS {peer.local_as}: bgpd's loop detection marks the "
+                                 "route ineligible whatever the filters decide")
             if others:
                 res.notes.append(f"evaluated for RIB {rib}; RIBs {', '.join(others)} filter the same update "
                                  "with their own 'rib' rules (add 'rib NAME')")
             return
         src = f" ({peer.source})" if peer.source else ""
+        if peer.rib:
+            res.notes.append(f"neighbor {peer.address} is announced the routes of RIB {peer.rib}{src}")
         if peer.export_type == EXPORT_NONE:
             res.notes.append(f"neighbor {peer.address} has 'export none'{src}: bgpd announces nothing to it, "
                              "whatever the filters decide")
@@ -360,12 +376,12 @@ def describe(res: Result) -> list[str]:
     """The result as text lines for the terminal."""
     lines = []
     if res.decided_by == "rule" and res.rule is not None:
-        lines.append(f"{res.decision} by rule {_cite(res.rule.rule)}: {res.rule.text}")
+        lines.append(f"{res.decision} by rule {_cite(res.rule.rule)}: {res.rule.text.rstrip()}")
     else:
         lines.append(f"{res.decision}: no allow or deny rule matches ({DEFAULT_CITE})")
     for h in res.trace:
         mark = " (uncertain)" if h.uncertain else ""
-        lines.append(f"  matched {_cite(h.rule)}{mark}  {h.text}")
+        lines.append(f"  matched {_cite(h.rule)}{mark}  {h.text.rstrip()}")
     for s in res.final_sets():
         lines.append(f"  set {s.text} -> {s.attribute} {s.value} ({s.source})")
     if res.state is not None:

@@ -190,7 +190,8 @@ def community_match(comms: tuple[Community, ...], fc: Community, remote_as: int,
     return e is not None and any(_masked_equal(c, e[0], e[1]) for c in comms)
 
 
-def community_set(comms: tuple[Community, ...], fc: Community, remote_as: int, local_as: int) -> tuple[Community, ...]:
+def community_set(comms: tuple[Community, ...], fc: Community, remote_as: int,
+                  local_as: int) -> tuple[Community, ...]:
     if fc.flags >> 8 == 0:
         new = fc
     else:
@@ -206,7 +207,8 @@ def community_set(comms: tuple[Community, ...], fc: Community, remote_as: int, l
     return tuple(sorted(set(comms) | {new}))
 
 
-def community_delete(comms: tuple[Community, ...], fc: Community, remote_as: int, local_as: int) -> tuple[Community, ...]:
+def community_delete(comms: tuple[Community, ...], fc: Community, remote_as: int,
+                     local_as: int) -> tuple[Community, ...]:
     if fc.flags >> 8 == 0:
         return tuple(c for c in comms if c != fc)
     e = expand(fc, remote_as, local_as, True)

@@ -17,10 +17,9 @@ is reported as uncertain; ``as-path`` or ``community`` with no values say "empty
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from askzero.bgp.addr import host
-from askzero.bgp.addr import Addr
+from askzero.bgp.addr import Addr, host
 from askzero.bgp.community import (ANY, TYPE_BASIC, TYPE_LARGE, Community, CommunityError,
                                    format_community, parse_community, parse_ext_community)
 from askzero.bgp.model import (ASPA_INVALID, ASPA_UNKNOWN, ASPA_VALID, DIR_IN, DIR_OUT,
