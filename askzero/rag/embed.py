@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,8 @@ def export_onnx(dest: Path) -> Path:
     tmp = dest.with_name(dest.name + f".{os.getpid()}.tmp")
     sample = torch.ones((1, 8), dtype=torch.long)
     axes = {0: "batch", 1: "tokens"}
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer notes about shapes that are dynamic axes here
         torch.onnx.export(model, (sample, sample, torch.zeros_like(sample)), str(tmp),
                           input_names=["input_ids", "attention_mask", "token_type_ids"],
                           output_names=["embedding"], opset_version=17, dynamo=False,

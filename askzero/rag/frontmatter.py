@@ -52,7 +52,8 @@ def _value(value: str) -> object:
 
 def _split_list(inner: str) -> list[str]:
     # commas inside quotes belong to the value ("Art. 21(2)(a), (b)" stays whole)
-    return [m.group(0).strip() for m in re.finditer(r'"[^"]*"|\'[^\']*\'|[^,]+', inner) if m.group(0).strip()]
+    items = re.finditer(r'\s*("[^"]*"|\'[^\']*\'|[^,]+)', inner)
+    return [m.group(1).strip() for m in items if m.group(1).strip()]
 
 
 def _scalar(value: str) -> str:
