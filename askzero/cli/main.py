@@ -66,6 +66,8 @@ def _register() -> None:
     cli.add_command(search)
     cli.add_command(bgp)
     cli.add_command(logs)
+    from askzero.tui.command import tui
+    cli.add_command(tui)
     try:
         from askzero.cli.models_cmd import models
     except ImportError:  # pragma: no cover - only while the module is being written

@@ -1,0 +1,101 @@
+"""The lines a citation points at, read from the site: a text file around the cited lines, or
+the decoded records of a binary log (pflog) as the log store holds them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from askzero.evidence import Citation
+from askzero.tui.highlight import language_for
+from askzero.tui.session import Session
+
+WHOLE_FILE = 1000  # files up to this many lines are shown whole, so the operator can scroll around
+CONTEXT = 300  # beyond that, this many lines either side of the citation
+_RECORDS = re.compile(r"records?\s+(\d+)(?:\s*-\s*(\d+))?")
+
+
+@dataclass
+class Excerpt:
+    """Lines ``first``.. of ``path``; ``cited`` holds the line numbers to highlight."""
+
+    path: str
+    lines: list[str] = field(default_factory=list)
+    first: int = 1
+    cited: set[int] = field(default_factory=set)
+    language: str | None = None
+    note: str = ""  # said above the lines: why there are none, or what they are
+
+    @property
+    def first_cited(self) -> int | None:
+        return min(self.cited) if self.cited else None
+
+
+def as_citation(value: Citation | dict[str, Any]) -> Citation:
+    if isinstance(value, Citation):
+        return value
+    lines = value.get("lines")
+    return Citation(value["file"], value.get("line"), tuple(lines) if lines else None, value.get("record"))
+
+
+def cited_lines(citation: Citation) -> set[int]:
+    if citation.line is not None:
+        return {citation.line}
+    if citation.lines is not None:
+        return set(range(citation.lines[0], citation.lines[1] + 1))
+    return set()
+
+
+def load_excerpt(session: Session, value: Citation | dict[str, Any]) -> Excerpt:
+    """What the evidence pane shows for a citation."""
+    citation = as_citation(value)
+    if citation.record is not None:
+        return _records(session, citation)
+    real = session.site.real(citation.file)
+    excerpt = Excerpt(citation.file, cited=cited_lines(citation), language=language_for(citation.file))
+    try:
+        with real.open(encoding="utf-8", errors="replace") as fh:
+            lines = fh.readlines()
+    except OSError as exc:
+        excerpt.note = f"cannot read {citation.file}: {exc.strerror or exc}"
+        return excerpt
+    if len(lines) > WHOLE_FILE and excerpt.cited:
+        lo = max(1, min(excerpt.cited) - CONTEXT)
+        hi = min(len(lines), max(excerpt.cited) + CONTEXT)
+        excerpt.first, excerpt.lines = lo, lines[lo - 1:hi]
+        excerpt.note = f"lines {lo}-{hi} of {len(lines)}"
+    else:
+        excerpt.lines = lines[:WHOLE_FILE]
+        if len(lines) > WHOLE_FILE:
+            excerpt.note = f"first {WHOLE_FILE} lines of {len(lines)}"
+    return excerpt
+
+
+def _records(session: Session, citation: Citation) -> Excerpt:
+    """A binary log's records, decoded by the store: "record 70" or "records 7-145"."""
+    from askzero.logs.query import Filter, events
+
+    excerpt = Excerpt(citation.file, note=f"{citation.record}, as decoded in the log store")
+    m = _RECORDS.search(citation.record or "")
+    if m:
+        lo = int(m.group(1))
+        hi = int(m.group(2) or lo)
+        excerpt.cited = set(range(lo, hi + 1))
+    result = session.log_call(events, Filter(file=citation.file), limit=WHOLE_FILE)
+    if result is None:
+        excerpt.note = "the log store is not available: cannot decode these records"
+        return excerpt
+    by_number: dict[int, str] = {}
+    for event in result.events:
+        m = _RECORDS.search(str(event.get("citation", {}).get("record", "")))
+        if m:
+            by_number[int(m.group(1))] = str(event.get('message') or event.get('time') or '')
+    if not by_number:
+        excerpt.note = "no records of this file are in the log store"
+        return excerpt
+    # numbered like the file's records, so the gutter shows the record numbers
+    excerpt.first = min(by_number)
+    last = max(by_number)
+    excerpt.lines = [by_number.get(n, "") for n in range(excerpt.first, last + 1)]
+    return excerpt

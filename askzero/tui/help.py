@@ -1,0 +1,56 @@
+"""The help screen (F1 or ?): every key, screen by screen."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+HELP = """\
+[b]ask-zero[/b]: ask about this site's pf rules, logs and intel. Every fact carries its source.
+
+[b]Everywhere[/b]
+  F1 or ?      this help (? when no input has the focus)
+  F2 F3 F4 F5  Chat · Rules · Packet tester · Events
+  Tab          next field or list;  Shift+Tab back
+  Ctrl+S       export this screen to markdown ($ASKZERO_HOME/exports, else here)
+  Ctrl+Q       quit
+
+[b]Chat[/b] (F2)
+  type a question, Enter   e.g. Why is 203.0.113.7 blocked?
+  Escape                   stop the model (the evidence answer still follows)
+  Ctrl+O                   jump to the last answer's citations
+  Enter on a citation      open the cited lines, highlighted; Escape closes
+
+[b]Rules[/b] (F3)
+  anchors and tables on the left; the rules (pflog numbers, file:line, lint) on the right
+  Enter / arrows           select; the details below explain the rule or list the table
+
+[b]Packet tester[/b] (F4)
+  a flow in pf's words, Enter:
+  in on em0 proto tcp from 203.0.113.7 port 40000 to 192.0.2.10 port 22
+
+[b]Events[/b] (F5)
+  filters: address, severity (1 highest), signature, window ("last hour", "02:00-02:30";
+  relative to the newest event); Enter applies. Select an event for its related records.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 90%; max-width: 96; height: 90%; border: round $accent;
+                                  background: $surface; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape,q,f1,question_mark", "app.pop_screen", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(HELP, id="help-text")
+
+    def to_markdown(self) -> str:
+        from rich.text import Text
+
+        return "# ask-zero keys\n\n```\n" + Text.from_markup(HELP).plain + "\n```"

@@ -1,0 +1,154 @@
+"""The ruleset browser: anchors and tables as a tree, rules with pflog numbers, source lines and
+lint findings, and the selected rule explained."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, Tree
+from textual.widgets.tree import TreeNode
+
+from askzero.errors import AskZeroError
+from askzero.pf.model import Table
+from askzero.pf.printer import rule_text
+from askzero.tui.export import md_table
+from askzero.tui.ruleinfo import (AnchorNode, anchor_tree, findings_by_line, lint_mark, rule_detail,
+                                  table_summary, walk)
+
+MAX_ENTRIES = 2000  # feed tables hold hundreds of thousands of entries: show the first ones
+LINT_STYLES = {"high": "bold red", "medium": "yellow", "low": "#808080"}
+
+
+class RulesScreen(Screen[None]):
+    EXPORT_NAME = "rules"
+    DEFAULT_CSS = """
+    RulesScreen #anchors { width: 24; border-right: solid $panel; }
+    RulesScreen #rules { height: 1fr; }
+    RulesScreen #detail-scroll { height: 9; border-top: solid $panel; padding: 0 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.anchor_root: AnchorNode | None = None
+        self.lint: dict[tuple[str, int], list] = {}
+        self.selected: AnchorNode | Table | None = None
+        self.rows: list = []  # what each table row shows: a Rule or a TableEntry
+        self.detail_text = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            yield Tree("ruleset", id="anchors")
+            with Vertical():
+                yield DataTable(id="rules", cursor_type="row", zebra_stripes=True)
+                with VerticalScroll(id="detail-scroll"):
+                    yield Static("loading the ruleset…", id="detail")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = "Rules"
+        self._load()
+
+    @work(thread=True, exclusive=True)
+    def _load(self) -> None:
+        session = self.app.session  # type: ignore[attr-defined]
+        try:
+            config = session.pf
+            findings = session.findings()
+        except AskZeroError as exc:
+            self.app.call_from_thread(self.query_one("#detail", Static).update, Text(f"pf: {exc}", style="red"))
+            return
+        self.app.call_from_thread(self._populate, anchor_tree(config), findings)
+
+    def _populate(self, root: AnchorNode, findings: list) -> None:
+        self.anchor_root, self.lint = root, findings_by_line(findings)
+        tree = self.query_one("#anchors", Tree)
+        tree.root.set_label(f"{root.short} ({len(root.ruleset.rules)})")
+        tree.root.data = root
+        self._add_children(tree.root, root)
+        tree.root.expand_all()
+        tree.focus()
+        tree.move_cursor(tree.root)
+        self._select(root)
+
+    def _add_children(self, parent: TreeNode, node: AnchorNode) -> None:
+        for name, table in node.ruleset.tables.items():
+            parent.add_leaf(f"<{name}> {len(table.entries)}", data=table)
+        for child in node.children:
+            branch = parent.add(f"{child.short} ({len(child.ruleset.rules)})", data=child)
+            self._add_children(branch, child)
+
+    @on(Tree.NodeHighlighted, "#anchors")
+    def _node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        if event.node.data is not None:
+            self._select(event.node.data)
+
+    def _select(self, item: AnchorNode | Table) -> None:
+        self.selected = item
+        table = self.query_one("#rules", DataTable)
+        table.clear(columns=True)
+        if isinstance(item, Table):
+            self._show_table(table, item)
+        else:
+            self._show_rules(table, item)
+
+    def _show_rules(self, table: DataTable, node: AnchorNode) -> None:
+        table.add_columns("#", "action", "source", "lint", "rule")
+        self.rows = list(node.ruleset.rules)
+        for rule in self.rows:
+            mark = lint_mark(self.lint.get((rule.source.file, rule.source.line), []))
+            action = Text(rule.action, style={"block": "red", "pass": "green"}.get(rule.action, ""))
+            table.add_row(node.ref(rule), action, str(rule.source), Text(mark, style=LINT_STYLES.get(mark, "")),
+                          rule_text(rule))
+        findings = [f for rule in self.rows for f in self.lint.get((rule.source.file, rule.source.line), [])]
+        lines = [f"{node.label}: {len(self.rows)} rules, {len(node.ruleset.tables)} tables, "
+                 f"{len({(f.source, f.check, f.message) for f in findings})} lint findings"]
+        self._detail("\n".join(lines))
+
+    def _show_table(self, table: DataTable, pf_table: Table) -> None:
+        table.add_columns("entry", "source", "comment")
+        self.rows = pf_table.entries[:MAX_ENTRIES]
+        for entry in self.rows:
+            table.add_row(("!" if entry.negated else "") + str(entry.net), str(entry.source), entry.comment)
+        note = table_summary(pf_table)
+        if len(pf_table.entries) > MAX_ENTRIES:
+            note += f" (first {MAX_ENTRIES} shown)"
+        self._detail(note)
+
+    @on(DataTable.RowHighlighted, "#rules")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if not isinstance(self.selected, AnchorNode) or not 0 <= event.cursor_row < len(self.rows):
+            return
+        rule = self.rows[event.cursor_row]
+        findings = self.lint.get((rule.source.file, rule.source.line), [])
+        self._detail(rule_detail(rule, self.selected.ref(rule), findings))
+
+    def _detail(self, text: str) -> None:
+        self.detail_text = text
+        self.query_one("#detail", Static).update(Text(text))
+
+    def to_markdown(self) -> str:
+        out = ["# ask-zero rules"]
+        if isinstance(self.selected, Table):
+            out += ["", table_summary(self.selected), "",
+                    md_table(["entry", "source", "comment"],
+                             [[("!" if e.negated else "") + str(e.net), e.source, e.comment] for e in self.rows])]
+        elif isinstance(self.selected, AnchorNode):
+            node = self.selected
+            out += ["", f"## {node.label}", "",
+                    md_table(["#", "action", "source", "lint", "rule"],
+                             [[node.ref(r), r.action, r.source,
+                               lint_mark(self.lint.get((r.source.file, r.source.line), [])), f"`{rule_text(r)}`"]
+                              for r in self.rows])]
+            findings = [f for r in self.rows for f in self.lint.get((r.source.file, r.source.line), [])]
+            unique = list(dict.fromkeys(str(f) for f in findings))
+            if unique:
+                out += ["", "Lint findings:", ""] + [f"- {f}" for f in unique]
+        out += ["", "Selected:", "", "```", self.detail_text, "```"]
+        return "\n".join(out)
+
+    def anchor_labels(self) -> list[str]:
+        return [n.label for n in walk(self.anchor_root)] if self.anchor_root else []

@@ -1,0 +1,144 @@
+"""Everything the TUI asks of the core, behind one lock.
+
+The screens run these calls in worker threads so the interface never waits on them. The core
+objects (SiteContext's cached properties, the DuckDB connection, the model) are not meant to
+be used from two threads at once, so every call takes the session lock: calls from different
+screens simply queue.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from askzero.assistant.answer import Answer, gather, phrase
+from askzero.assistant.context import SiteContext
+from askzero.errors import AskZeroError
+from askzero.site import Site
+
+
+@dataclass
+class LoadReport:
+    """What loading found: notes to show the operator (a busy store, a missing model...)."""
+
+    notes: list[str] = field(default_factory=list)
+    model: str | None = None
+
+
+class Session:
+    """One site, its parsed sources, log store and (optionally) the model, loaded once."""
+
+    def __init__(self, site: Site, no_llm: bool = False, model: str | None = None, llm: Any = None) -> None:
+        self.site = site
+        self.ctx = SiteContext(site)
+        self.no_llm = no_llm
+        self.model_name = model
+        self.llm = llm  # tests hand in a stand-in with ``stream_chat``
+        self.report: LoadReport | None = None
+        self._lock = threading.RLock()
+        self._findings: list | None = None
+
+    # -- loading -------------------------------------------------------------------------
+
+    def load(self) -> LoadReport:
+        """Parse the ruleset, bring the log store up to date, load the model; idempotent."""
+        with self._lock:
+            if self.report is not None:
+                return self.report
+            report = LoadReport()
+            try:
+                self.ctx.evaluator  # noqa: B018 - parses pf.conf and builds the evaluator
+            except AskZeroError as exc:
+                report.notes.append(f"pf: {exc}")
+            try:
+                if self.ctx.logs is None and self.site.logs:
+                    report.notes.append("log store not available")
+            except AskZeroError as exc:
+                report.notes.append(f"logs: {exc}")
+            report.notes += self.ctx.log_notes
+            if not self.no_llm and self.llm is None:
+                try:
+                    from askzero.assistant.llm import load_llm
+
+                    self.llm = load_llm(self.model_name)
+                except (AskZeroError, ImportError) as exc:
+                    # without a model the answers are still complete: rendered from evidence
+                    report.notes.append(f"model not loaded ({exc}); answering from evidence alone")
+            if self.llm is not None and not self.no_llm:
+                report.model = getattr(self.llm, "name", None) or self.model_name or "default"
+            self.report = report
+            return report
+
+    @property
+    def uses_model(self) -> bool:
+        return not self.no_llm and self.llm is not None
+
+    # -- questions -----------------------------------------------------------------------
+
+    def gather(self, question: str) -> Answer:
+        self.load()
+        with self._lock:
+            return gather(self.ctx, question)
+
+    def phrase(self, answer: Answer) -> Iterator[str]:
+        """The model's guarded lead sentences, piece by piece (nothing without a model)."""
+        if not self.uses_model or not answer.evidence:
+            return iter(())
+        name = self.report.model if self.report and self.report.model else "default"
+        return phrase(answer, self.llm, name)
+
+    # -- pf ------------------------------------------------------------------------------
+
+    @property
+    def pf(self):  # noqa: ANN201 - askzero.pf.PfConfig
+        self.load()
+        with self._lock:
+            return self.ctx.pf
+
+    def findings(self) -> list:
+        """pf lint findings for the ruleset, computed once."""
+        with self._lock:
+            if self._findings is None:
+                from askzero.pf.lint import lint
+
+                self._findings = lint(self.pf)
+            return self._findings
+
+    def evaluate(self, text: str):  # noqa: ANN201 - askzero.pf.Verdict
+        """Parse a flow in pf's words and evaluate it; UsageError names a bad word."""
+        from askzero.pf import parse_flow
+
+        flow = parse_flow(text)
+        self.load()
+        with self._lock:
+            return self.ctx.evaluator.evaluate(flow)
+
+    # -- logs ----------------------------------------------------------------------------
+
+    @property
+    def store(self):  # noqa: ANN201 - askzero.logs.store.LogStore or None
+        self.load()
+        with self._lock:
+            try:
+                return self.ctx.logs
+            except AskZeroError:
+                return None
+
+    def log_call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a query function of askzero.logs.query against the store (None without one)."""
+        store = self.store
+        if store is None:
+            return None
+        with self._lock:
+            return fn(store, *args, **kwargs)
+
+    def last_event_time(self) -> datetime | None:
+        """The newest event's time: relative windows ("last hour") are anchored there, since a
+        site's logs may well end in the past (the demo's do)."""
+        from askzero.logs.query import Filter, first_last
+
+        span = self.log_call(first_last, Filter())
+        return None if span is None else span[1]
