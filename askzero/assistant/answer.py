@@ -13,7 +13,7 @@ from typing import Any
 
 from askzero.assistant import composer, guard, prompts
 from askzero.assistant.context import SiteContext
-from askzero.assistant.router import Route, route
+from askzero.assistant.router import BLOCKED, Route, route
 from askzero.assistant.tools import TOOLS
 from askzero.evidence import Evidence
 
@@ -71,6 +71,12 @@ def gather(ctx: SiteContext, question: str) -> Answer:
         args: dict[str, Any] = {"address": r.addresses[0], "port": r.ports[0] if r.ports else None,
                                 "want_block": r.intent != "why_allowed"}
         calls.append(("explain_address", args))
+    elif r.intent == "why_port":
+        calls.append(("explain_port", {"port": r.ports[0], "want_block": bool(BLOCKED.search(question))}))
+    elif r.intent in ("timeline", "bgp_flaps"):
+        window = r.window
+        calls.append((r.intent, {"since": window.since if window else None,
+                                 "until": window.until if window else None}))
     for name, args in calls:
         t0 = time.perf_counter()
         for ev in TOOLS[name](ctx, **args):

@@ -13,7 +13,12 @@ CAPABILITIES = (
     "why an address is blocked or passed (\"Why is 203.0.113.7 blocked?\")",
     "what the site's tables, threat-intel feeds, pflog, Suricata and authlog hold for an address "
     "(\"What do we know about 203.0.113.7?\")",
+    "why a port is open or closed (\"Why is port 8443 open?\")",
+    "what happened in a time window (\"What happened between 02:00 and 02:15?\")",
+    "which BGP sessions flapped (\"Which BGP sessions flapped today?\")",
 )
+# evidence kinds that answer a windowed question, in the order they are told
+WINDOW_KINDS = ("bgp_session", "timeline", "coverage")
 
 
 def summary(route: Route, evidence: list[Evidence]) -> str:
@@ -26,9 +31,17 @@ def key_points(route: Route, evidence: list[Evidence]) -> list[str]:
     if route.intent == "unknown":
         return [unknown_answer()]
     if not evidence:
+        if route.intent in ("timeline", "bgp_flaps"):
+            return ["I don't know from this site's data: the site has no logs in its store to answer from."]
+        subject = ", ".join(route.addresses) or ", ".join(f"port {p}" for p in route.ports)
         return [f"I don't know from this site's data: nothing in the ruleset, tables, intel or logs "
-                f"mentions {', '.join(route.addresses)}."]
+                f"mentions {subject}."]
     marks = {id(ev): i for i, ev in enumerate(evidence, 1)}
+    if route.intent in ("timeline", "bgp_flaps"):
+        return [f"{ev.summary.rstrip('.')} [{marks[id(ev)]}]." for kind in WINDOW_KINDS
+                for ev in evidence if ev.kind == kind]
+    if route.intent == "why_port":
+        return _port_points(route, evidence, marks)
     by_kind: dict[str, list[Evidence]] = {}
     for ev in evidence:
         by_kind.setdefault(ev.kind, []).append(ev)
@@ -53,6 +66,28 @@ def key_points(route: Route, evidence: list[Evidence]) -> list[str]:
             parts.append(f"{ev.summary.rstrip('.')} [{marks[id(ev)]}].")
     for ev in by_kind.get("uncertain", []):
         parts.append(f"{ev.summary.rstrip('.')} [{marks[id(ev)]}].")
+    return parts
+
+
+def _port_points(route: Route, evidence: list[Evidence], marks: dict[int, int]) -> list[str]:
+    port = route.ports[0]
+    parts = []
+    for ev in evidence:
+        f = ev.fields
+        if ev.kind == "pf_verdict":
+            if f.get("decision") == "default":
+                parts.append(f"No rule matches a new connection from outside to port {port}; "
+                             f"pf passes it by default [{marks[id(ev)]}].")
+            elif f.get("decision") == "skip":
+                parts.append(f"pf does not filter that interface: `set skip` applies ({ev.citation}) [{marks[id(ev)]}].")
+            else:
+                verb = "open" if f["action"] == "pass" else "closed"
+                anchor = f" in anchor \"{f['anchor']}\"" if f.get("anchor") else ""
+                parts.append(f"Port {port} on {f['dst']} is {verb} to outside hosts: a new connection is "
+                             f"{'passed' if f['action'] == 'pass' else 'blocked'} by rule {f['rule']}{anchor}, "
+                             f"`{f['text']}` ({ev.citation}) [{marks[id(ev)]}].")
+        elif ev.kind in ("port_logs", "table_entry", "uncertain"):
+            parts.append(f"{ev.summary.rstrip('.')} [{marks[id(ev)]}].")
     return parts
 
 

@@ -22,6 +22,33 @@ CITE_RE = re.compile(r"\[(\d+)\]")
 FILE_LINE_RE = re.compile(r"[\w./-]+\.\w+:(\d+)(?:-(\d+))?")
 
 
+_CLOCK = r"\d{1,2}(?::\d{2}(?::\d{2})?|h\d{0,2})"
+_STAMP = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"
+WINDOW_RES = [re.compile(p, re.I) for p in (
+    rf"\b(?:between|from|entre|du)\s+(?:{_STAMP}|{_CLOCK})\s+(?:and|to|et|au|à)\s+(?:{_STAMP}|{_CLOCK})",
+    rf"\b(?:yesterday|hier|today|aujourd'hui)(?:\s+(?:from\s+|de\s+|between\s+|entre\s+)?{_CLOCK}\s*(?:-|to|à|and|et)\s*{_CLOCK})?",
+    r"\b(?:last|past)\s+(?:\d+\s+)?(?:minutes?|hours?|days?|weeks?|hour|day|week)\b",
+    r"\b(?:les?\s+)?(?:\d+\s+)?derni[eè]res?\s+(?:minutes?|heures?|jours?|semaines?)|\b(?:dernière|derniere)\s+heure",
+    rf"\b(?:since|depuis|after|après|until|before|avant)\s+(?:{_STAMP}|{_CLOCK})",
+    rf"\b{_STAMP}(?:\s*(?:-|to|à)\s*(?:{_STAMP}|{_CLOCK}))?",
+    rf"\b{_CLOCK}\s*(?:-|to|à)\s*{_CLOCK}",
+)]
+
+
+def window(text: str, now=None):
+    """The time window a question names ("last hour", "yesterday 14:00-15:00", "since
+    2026-11-20"), as a timeexpr.Window, or None when it names none."""
+    from askzero.logs.timeexpr import TimeExpressionError, parse_window
+
+    for pattern in WINDOW_RES:
+        for match in pattern.finditer(text):
+            try:
+                return parse_window(match.group(0).strip(" ?.,;"), now)
+            except TimeExpressionError:
+                continue
+    return None
+
+
 def addresses(text: str) -> list[str]:
     """Valid IPv4/IPv6 addresses and networks, in order, normalised."""
     found = []

@@ -83,6 +83,28 @@ def auth_summary(ctx: SiteContext, address: str) -> list[Evidence]:
                      Citation(file, lines=(lo, hi)) if lo != hi else Citation(file, lo), {"count": count})]
 
 
+def port_activity(ctx: SiteContext, port: int) -> list[Evidence]:
+    """What pflog and the IDS recorded to a destination port."""
+    store = ctx.logs
+    if store is None:
+        return []
+    out = []
+    for sources, kinds, what in ((("pflog",), ("block", "pass"), "pflog records"),
+                                 (IDS_SOURCES, ("alert",), "IDS alerts")):
+        flt = Filter(sources=sources, kinds=kinds)
+        flt.port = port
+        first, last, count = query.first_last(store, flt)
+        if not count:
+            continue
+        by = query.counts(store, flt, "action") if sources == ("pflog",) else query.counts(store, flt, "signature")
+        listed = ", ".join(f"{n} {v}" for v, n in by[:3])
+        file, lo, hi = query.line_span(store, flt)[0]
+        cite = Citation(file, record=f"records {lo}-{hi}") if sources == ("pflog",) else Citation(file, lines=(lo, hi))
+        out.append(Evidence("port_logs", f"{count} {what} involve port {port} between {_t(first)} and "
+                            f"{last:%H:%M:%S}: {listed}.", cite, {"count": count, "port": port}))
+    return out
+
+
 def ruleset_drift(ctx: SiteContext, cite: dict | None) -> list[Evidence]:
     """A warning when a pflog record was read under another ruleset than the one on disk:
     its rule number may then name a different rule today."""

@@ -8,31 +8,47 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from askzero.assistant import entities
+from askzero.logs.timeexpr import Window
 
 BLOCKED = re.compile(r"\b(block(ed|s|ing)?|drop(ped|s)?|denied|deny|reject(ed)?|bloqu\w*|rejet\w*|filtr\w*)\b", re.I)
 ALLOWED = re.compile(r"\b(allow(ed|s)?|pass(ed|es)?|permit(ted)?|open|accept(ed)?|autoris\w*|ouvert\w*|accept\w*)\b", re.I)
 WHY = re.compile(r"\b(why|how come|pourquoi|explain|explique)\b", re.I)
+BGP_FLAP = re.compile(r"\b(flap\w*|went down|dropped|reset|tomb\w*|instable\w*|down)\b", re.I)
+BGP_WORDS = re.compile(r"\b(bgp|bgpd|sessions?|neighbou?rs?|peers?|voisins?|upstream\w*)\b", re.I)
+TIMELINE = re.compile(r"\b(what happened|what went on|timeline|chronolog\w*|que s'est-il passé|"
+                      r"qu'est-ce qui s'est passé|activity|activité|summary of|résumé)\b", re.I)
 
 
 @dataclass
 class Route:
-    intent: str  # why_blocked | why_allowed | lookup_address | unknown
+    # why_blocked | why_allowed | lookup_address | why_port | bgp_flaps | timeline | unknown
+    intent: str
     addresses: list[str] = field(default_factory=list)
     ports: list[int] = field(default_factory=list)
+    window: Window | None = None
 
     def to_dict(self) -> dict:
-        return {"intent": self.intent, "addresses": self.addresses, "ports": self.ports}
+        return {"intent": self.intent, "addresses": self.addresses, "ports": self.ports,
+                "window": self.window.to_dict() if self.window else None}
 
 
-def route(question: str) -> Route:
+def route(question: str, now: datetime | None = None) -> Route:
     addrs = entities.addresses(question)
     found_ports = entities.ports(question)
+    window = entities.window(question, now)
     if addrs:
         if BLOCKED.search(question):
-            return Route("why_blocked", addrs, found_ports)
+            return Route("why_blocked", addrs, found_ports, window)
         if ALLOWED.search(question):
-            return Route("why_allowed", addrs, found_ports)
-        return Route("lookup_address", addrs, found_ports)
-    return Route("unknown", [], found_ports)
+            return Route("why_allowed", addrs, found_ports, window)
+        return Route("lookup_address", addrs, found_ports, window)
+    if BGP_WORDS.search(question) and BGP_FLAP.search(question):
+        return Route("bgp_flaps", [], found_ports, window)
+    if found_ports and (BLOCKED.search(question) or ALLOWED.search(question)):
+        return Route("why_port", [], found_ports, window)
+    if TIMELINE.search(question) or (window and WHY.search(question) is None):
+        return Route("timeline", [], found_ports, window)
+    return Route("unknown", [], found_ports, window)

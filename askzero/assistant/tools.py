@@ -10,7 +10,15 @@ import ipaddress
 from collections.abc import Callable
 
 from askzero.assistant.context import SiteContext
-from askzero.assistant.logtools import auth_summary, ids_summary, latest_pflog, pflog_summary, ruleset_drift
+from askzero.assistant.logtools import (
+    auth_summary,
+    ids_summary,
+    latest_pflog,
+    pflog_summary,
+    port_activity,
+    ruleset_drift,
+)
+from askzero.assistant.windowtools import bgp_flaps, timeline
 from askzero.evidence import Citation, Evidence
 from askzero.pf import Verdict, parse_flow
 from askzero.pf.flow import Flow
@@ -125,8 +133,29 @@ def lookup_intel(ctx: SiteContext, address: str) -> list[Evidence]:
     return evidence
 
 
+OUTSIDE_PROBE = "198.51.100.254"  # a documentation address: stands for "any outside host"
+
+
+def explain_port(ctx: SiteContext, port: int, want_block: bool = False, proto: str = "tcp") -> list[Evidence]:
+    """Why a port is open (or closed) on the egress address: a new connection from an outside
+    host evaluated as pf would, and what pflog and the IDS saw on that port."""
+    egress = ctx.host.members("egress")
+    ifname = egress[0].name if egress else "egress"
+    local = ctx.host.addresses(ifname, "inet")
+    target = str(local[0].ip) if local else "192.0.2.1"
+    flow = parse_flow(f"in on {ifname} proto {proto} from {OUTSIDE_PROBE} port {PROBE_SOURCE_PORT} "
+                      f"to {target} port {port}")
+    verdict = ctx.evaluator.evaluate(flow)
+    evidence = verdict_evidence(ctx, verdict, f"a new {proto} connection from an outside host (probe)")
+    evidence += port_activity(ctx, port)
+    return evidence
+
+
 TOOLS: dict[str, Callable[..., list[Evidence]]] = {
     "explain_address": explain_address,
     "lookup_intel": lookup_intel,
     "pflog_summary": pflog_summary,
+    "explain_port": explain_port,
+    "timeline": timeline,
+    "bgp_flaps": bgp_flaps,
 }

@@ -1,0 +1,76 @@
+"""Questions beyond one address: a port, a time window, BGP sessions; routed by rules, in
+English and French, answered from the demo site's data with citations."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+pytest.importorskip("duckdb")
+
+from askzero.assistant.answer import gather  # noqa: E402
+from askzero.assistant.context import SiteContext  # noqa: E402
+from askzero.assistant.router import route  # noqa: E402
+from askzero.site import load_site  # noqa: E402
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("question, intent, since, until", [
+    ("Which BGP sessions flapped today?", "bgp_flaps", "2026-11-20T00:00:00Z", "2026-11-20T12:00:00Z"),
+    ("Did any neighbor go down in the last 24 hours?", "bgp_flaps", "2026-11-19T12:00:00Z", "2026-11-20T12:00:00Z"),
+    ("Quelles sessions BGP sont tombées hier ?", "bgp_flaps", "2026-11-19T00:00:00Z", "2026-11-20T00:00:00Z"),
+    ("What happened between 02:00 and 02:15?", "timeline", "2026-11-20T02:00:00Z", "2026-11-20T02:15:00Z"),
+    ("Que s'est-il passé hier ?", "timeline", "2026-11-19T00:00:00Z", "2026-11-20T00:00:00Z"),
+    ("Why is port 8443 open?", "why_port", None, None),
+    ("Pourquoi le port 22 est-il ouvert ?", "why_port", None, None),
+    ("Why is 203.0.113.7 blocked since 2026-11-20?", "why_blocked", "2026-11-20T00:00:00Z", None),
+    ("What is the capital of France?", "unknown", None, None),
+])
+def test_routing(question, intent, since, until):
+    r = route(question, NOW)
+    assert r.intent == intent
+    window = r.window.to_dict() if r.window else {"since": None, "until": None}
+    assert (window["since"], window["until"]) == (since, until)
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return SiteContext(load_site("demo"))
+
+
+def test_port_question_names_the_rule_that_opens_it(ctx):
+    answer = gather(ctx, "Why is port 8443 open?")
+    assert "Port 8443 on 192.0.2.10 is open to outside hosts" in answer.summary
+    assert "rule 17" in answer.summary and "etc/pf.conf:53" in answer.summary
+    assert {"file": "etc/pf.conf", "line": 53} in answer.citations()
+
+
+def test_bgp_flap_on_the_incident_day(ctx):
+    answer = gather(ctx, "Which BGP sessions flapped on 2026-11-20?")
+    assert answer.summary.startswith("BGP session with 198.51.100.1 (upstream-a) flapped 1 time: "
+                                     "went down at 2026-11-20 02:31:14 (HoldTimer expired)")
+    daemon = ctx.site.real("/var/log/daemon").read_text().splitlines()
+    (cite,) = answer.citations()
+    first, last = cite["lines"]
+    assert "Established -> Idle" in "\n".join(daemon[first - 1:last])
+
+
+def test_an_empty_window_says_where_the_logs_end(ctx):
+    answer = gather(ctx, "Which BGP sessions flapped on 2026-11-25?")
+    assert "No BGP session state changes between 2026-11-25 00:00:00 and 2026-11-26 00:00:00" in answer.summary
+    assert "the site's logs cover 2026-11-20" in answer.summary
+
+
+def test_timeline_counts_every_source_in_the_window(ctx):
+    answer = gather(ctx, "What happened between 2026-11-20 02:00 and 02:15?")
+    files = {c["file"] for c in answer.citations()}
+    assert {"var/log/pflog", "var/log/suricata/eve.json", "var/log/authlog"} <= files
+    pflog = [ev for ev in answer.evidence if ev.citation.file == "var/log/pflog"][0]
+    from askzero.logs.pflog import read_pflog
+
+    in_window = [r for r in read_pflog(ctx.site.real("/var/log/pflog"))
+                 if datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc) <= r.time
+                 < datetime(2026, 11, 20, 2, 15, tzinfo=timezone.utc)]
+    assert pflog.fields["count"] == len(in_window)
