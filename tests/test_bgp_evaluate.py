@@ -507,3 +507,10 @@ def test_cli_text_and_errors(capsys):
     assert out.startswith(f"deny by rule {DEMO_CONF}:98: deny quick from any prefix-set \"bogons\"")
     assert main(["bgp", "test", DEMO_CONF, "from nobody prefix 10.0.0.0/8"]) == 2
     assert "no neighbor 'nobody'" in capsys.readouterr().err
+
+
+def test_a_certain_miss_is_not_uncertain():
+    # the prefix already rules the rule out: the missing communities do not matter
+    res = run("deny from any prefix 10.0.0.0/8 community 64500:666\nallow from any\n",
+              "from upstream prefix 192.0.2.0/24")
+    assert res.decision == "allow" and res.uncertain == [] and res.decision_certain

@@ -186,6 +186,9 @@ class Evaluator:
         ovs = self._ovs(update, res)
         avs = update.avs if update.avs is not None else ASPA_UNKNOWN
         rib = update.rib or "Loc-RIB"
+        if rib not in {r.name for r in self.conf.ribs} | {"Loc-RIB"}:
+            raise UsageError(f"no rib {rib!r} in the configuration "
+                             f"(ribs: {', '.join(r.name for r in self.conf.ribs) or 'Loc-RIB'})")
         self._context_notes(update, peer, res, rib)
         action = ACTION_DENY  # 1660: "The default action is to deny."
         for rule in self.conf.filters:
@@ -194,7 +197,8 @@ class Evaluator:
             doubts: list[str] = []
             matched = self._match(rule, update, peer, state, ovs, avs, doubts)
             if doubts:
-                res.sets_certain = res.sets_certain and not rule.sets
+                if rule.sets:  # later rules match against what these sets change
+                    res.sets_certain = res.decision_certain = False
                 if rule.action == ACTION_NONE:
                     doubts = [f"{d} (a match rule: only its set actions depend on it)" for d in doubts]
                 else:
@@ -242,12 +246,15 @@ class Evaluator:
                doubts: list[str]) -> bool:
         """rde_filter_match(), criterion by criterion in bgpd's order."""
         m = rule.match
-        ok = True
+        ok, certain_miss = True, False
+        found: list[str] = []
 
         def test(result: bool, doubt: str | None = None) -> None:
-            nonlocal ok
+            nonlocal ok, certain_miss
             if doubt:
-                doubts.append(doubt)
+                found.append(doubt)
+            elif not result:
+                certain_miss = True  # the rule misses whatever the assumptions
             ok = ok and result
 
         if m.ovs is not None:
@@ -281,6 +288,8 @@ class Evaluator:
                                                  bool(m.prefixset_flags & PREFIXSET_FLAG_LONGER)))
         elif m.prefix.addr is not None:
             test(prefix_match(m.prefix, update.prefix, update.plen))
+        if not certain_miss:
+            doubts += found
         return ok
 
     @staticmethod
