@@ -514,3 +514,11 @@ def test_a_certain_miss_is_not_uncertain():
     res = run("deny from any prefix 10.0.0.0/8 community 64500:666\nallow from any\n",
               "from upstream prefix 192.0.2.0/24")
     assert res.decision == "allow" and res.uncertain == [] and res.decision_certain
+
+
+def test_quoted_description_and_ipv6():
+    head = HEAD.replace('descr "v6peer"', 'descr "v6 peer one"')
+    rules = "allow from any inet6 prefixlen 19 - 48\n"
+    res = run(rules, "from 'v6 peer one' prefix 2001:db8:100::/40 as-path 64501", head)
+    assert res.decision == "allow" and res.neighbor.address == "2001:db8::2"
+    assert run(rules, "from 2001:db8::2 prefix 2001:db8::/64 as-path 64501").decision == "deny"
