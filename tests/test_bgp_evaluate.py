@@ -522,3 +522,21 @@ def test_quoted_description_and_ipv6():
     res = run(rules, "from 'v6 peer one' prefix 2001:db8:100::/40 as-path 64501", head)
     assert res.decision == "allow" and res.neighbor.address == "2001:db8::2"
     assert run(rules, "from 2001:db8::2 prefix 2001:db8::/64 as-path 64501").decision == "deny"
+
+
+UPDATE_WORDS = ["from", "to", "upstream", "core", "192.0.2.2", "prefix", "10.0.0.0/8", "2001:db8::/33", "10/8",
+                "as-path", "64500", "{", "}", "{1", "2}", "1.10", "community", "64500:1", "NO_EXPORT", "*:*",
+                "large-community", "1:2:3", "ext-community", "rt", "soo", "ovs", "valid", "64500:100",
+                "nexthop", "192.0.2.9", "avs", "unknown", "localpref", "med", "rib", "Loc-RIB", "'", ",", "x"]
+
+
+FUZZ_CONF = parse_bgp_text(HEAD + "allow from any community 64500:1\nallow to any\n", "bgpd.conf")
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.sampled_from(UPDATE_WORDS), max_size=14))
+def test_update_text_raises_only_usage_errors(words):
+    try:
+        evaluate(FUZZ_CONF, parse_update(" ".join(words)))
+    except UsageError:
+        pass
