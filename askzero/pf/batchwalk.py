@@ -23,7 +23,6 @@ from askzero.pf.printer import default_flags
 from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, PROTOCOLS, icmp_code_number, is_number
 
 PORT_SPAN = 65537  # destination ports -1 (none) .. 65535 as 0 .. 65536 in a group key
-ALL_FLAGS = flag_bits("FSRPAUEW")
 
 
 class BatchWalk:
@@ -49,7 +48,7 @@ class BatchWalk:
         """Sort the rows by (interface, direction, family, protocol, destination port) once;
         a group is then a slice of ``self.order``."""
         np, a = self.np, self.a
-        # protocol numbers -1..255 ranked without sorting the rows
+        # protocol numbers (-1..255, see FlowArrays) ranked without sorting the rows
         present = np.zeros(257, dtype=bool)
         present[a.proto.astype(np.int64) + 1] = True
         protos = np.flatnonzero(present) - 1
@@ -70,10 +69,11 @@ class BatchWalk:
         proto_numbers = protos.tolist()
         self.coarse_fields = {}
         for c in self.coarse:
-            rest, rank = divmod(c, len(protos))
+            rest, proto_rank = divmod(c, len(protos))
             rest, is6 = divmod(rest, 2)
             ifindex, inbound = divmod(rest, 2)
-            self.coarse_fields[c] = (a.ifnames[ifindex], bool(inbound), "inet6" if is6 else "inet", proto_numbers[rank])
+            self.coarse_fields[c] = (a.ifnames[ifindex], bool(inbound), "inet6" if is6 else "inet",
+                                     proto_numbers[proto_rank])
 
     def on(self, spec: str) -> Any:
         """Rows on interface or group ``spec`` (``set skip``)."""

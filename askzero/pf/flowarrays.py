@@ -164,13 +164,17 @@ class FlowArrays:
 
 
 def _halves(np: Any, addresses: list, af: Any) -> tuple[Any, Any]:
-    """ipaddress objects as (high, low) uint64 columns."""
+    """ipaddress objects as (high, low) uint64 columns; only IPv6 rows pay for the split."""
     n = len(addresses)
     if not (af == 6).any():
         return np.zeros(n, dtype=np.uint64), np.fromiter(map(int, addresses), np.uint64, n)
-    numbers = list(map(int, addresses))
-    return (np.fromiter((v >> 64 for v in numbers), np.uint64, n),
-            np.fromiter((v & LOW64 for v in numbers), np.uint64, n))
+    numbers = np.array(list(map(int, addresses)), dtype=object)
+    hi, lo = np.zeros(n, dtype=np.uint64), np.empty(n, dtype=np.uint64)
+    v4, v6 = af == 4, af == 6
+    lo[v4] = numbers[v4].astype(np.uint64)
+    wide = numbers[v6]
+    hi[v6], lo[v6] = (wide >> 64).astype(np.uint64), (wide & LOW64).astype(np.uint64)
+    return hi, lo
 
 
 def _address(af: int, hi: int, lo: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
