@@ -19,7 +19,7 @@ from askzero.errors import ConfigError
 from askzero.pf import Evaluator
 from askzero.pf.batch import BatchEvaluator
 from askzero.pf.flow import Flow
-from askzero.pf.flowarrays import FlowArrays, flag_bits
+from askzero.pf.flowarrays import FlowArrays, flag_bits, packed_halves
 from pfhelpers import HOST, load
 
 NETS4 = ["10.0.0.0/8", "10.1.2.3", "192.0.2.0/24", "192.0.2.10", "! 10.0.0.0/8", "em1:network",
@@ -192,3 +192,22 @@ def test_af_to_rulesets_fall_back_per_flow(tmp_path):
     flows = [Flow("in", "em0", "tcp", ipaddress.ip_address("192.0.2.7"), ipaddress.ip_address("198.51.100.100"),
                   sport=4000, dport=80)]
     assert batch.decide_arrays(FlowArrays.from_flows(flows)).as_list() == [("pass", "1")]
+
+
+def test_ipv6_columns_from_packed_addresses(tmp_path):
+    """What a pflog reader holds: 16-byte addresses back to back, no Flow objects."""
+    config = load(tmp_path, "block all\n" + TABLE + "\npass in on em0 inet6 proto tcp from <t> to port 443\n")
+    sources = ["2001:db8::5", "2001:db8:1::5", "2001:db8:1:0:8000::1", "2001:db9::1"]
+    src_hi, src_lo = packed_halves(b"".join(ipaddress.ip_address(a).packed for a in sources), 16)
+    dst_hi, dst_lo = packed_halves(ipaddress.ip_address("2001:db8:ffff::1").packed * 4, 16)
+    n = len(sources)
+    arrays = FlowArrays(np.ones(n, dtype=bool), np.zeros(n, dtype=np.int32), ["em0"], np.full(n, 6, dtype=np.uint8),
+                        np.full(n, 6, dtype=np.int16), src_hi, src_lo, dst_hi, dst_lo, np.full(n, 40000, dtype=np.int32),
+                        np.full(n, 443, dtype=np.int32), np.full(n, flag_bits("S"), dtype=np.uint8),
+                        np.full(n, -1, dtype=np.int16), np.full(n, -1, dtype=np.int16), np.full(n, -1, dtype=np.int32))
+    flows = [arrays.flow(i) for i in range(n)]
+    assert [str(f.src) for f in flows] == sources
+    decided = BatchEvaluator(config, HOST).decide_arrays(arrays).as_list()
+    assert decided == [d for d, _ in _reference(config, flows)] == [("pass", "1"), ("block", "0"), ("pass", "1"),
+                                                                    ("block", "0")]
+    assert packed_halves(bytes([192, 0, 2, 1]), 4)[1].tolist() == [int(ipaddress.ip_address("192.0.2.1"))]

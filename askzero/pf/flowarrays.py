@@ -8,7 +8,8 @@ field, so a bulk reader fills the columns straight from its records:
 * ``af`` 4 or 6; ``proto`` the IP protocol number (tcp 6, udp 17, icmp 1, icmp6 58);
 * addresses as two unsigned 64-bit halves: ``src_hi``/``src_lo``. An IPv4 address is held in
   ``src_lo`` with ``src_hi`` 0 (``af`` tells the families apart, so ``::a.b.c.d`` is not
-  taken for ``a.b.c.d``); ``FlowArrays.ipv4`` takes plain uint32 columns;
+  taken for ``a.b.c.d``); ``FlowArrays.ipv4`` takes plain uint32 columns, and
+  ``packed_halves`` turns packed header addresses into the two halves;
 * ``sport``/``dport`` -1 where the protocol has no ports; ``icmp_type``/``icmp_code`` -1 where
   there is none;
 * ``flags`` the TCP flags as in the TCP header (FIN 1, SYN 2, RST 4, PSH 8, ACK 16, URG 32,
@@ -161,6 +162,18 @@ class FlowArrays:
                     flags=flag_text(int(self.flags[i])) if proto == "tcp" else "",
                     icmp_type=None if itype < 0 else itype, icmp_code=None if icode < 0 else icode,
                     tags=frozenset([self.tagnames[tag]]) if tag >= 0 else frozenset())
+
+
+def packed_halves(data: bytes, width: int) -> tuple[Any, Any]:
+    """Addresses packed back to back in network order (4 bytes each for IPv4, 16 for IPv6,
+    as in packet headers and pfloghdr) as the (high, low) uint64 columns FlowArrays holds."""
+    import numpy as np
+
+    if width == 4:
+        low = np.frombuffer(data, dtype=">u4").astype(np.uint64)
+        return np.zeros(len(low), dtype=np.uint64), low
+    both = np.frombuffer(data, dtype=">u8").reshape(-1, 2)
+    return both[:, 0].astype(np.uint64), both[:, 1].astype(np.uint64)
 
 
 def _halves(np: Any, addresses: list, af: Any) -> tuple[Any, Any]:
