@@ -16,6 +16,7 @@ CAPABILITIES = (
     "why a port is open or closed (\"Why is port 8443 open?\")",
     "what happened in a time window (\"What happened between 02:00 and 02:15?\")",
     "which BGP sessions flapped (\"Which BGP sessions flapped today?\")",
+    "whether an alert is worth waking someone for (\"Is the latest alert from 203.0.113.7 worth waking me up for?\")",
 )
 # evidence kinds that answer a windowed question, in the order they are told
 WINDOW_KINDS = ("bgp_session", "timeline", "coverage")
@@ -33,6 +34,10 @@ def key_points(route: Route, evidence: list[Evidence]) -> list[str]:
     if not evidence:
         if route.intent in ("timeline", "bgp_flaps"):
             return ["I don't know from this site's data: the site has no logs in its store to answer from."]
+        if route.intent == "triage":
+            return ["I don't know from this site's data: its logs hold no IDS alert"
+                    + (f" involving {route.addresses[0]}" if route.addresses else "")
+                    + (f" with signature \"{route.signature}\"" if route.signature else "") + "."]
         subject = ", ".join(route.addresses) or ", ".join(f"port {p}" for p in route.ports)
         return [f"I don't know from this site's data: nothing in the ruleset, tables, intel or logs "
                 f"mentions {subject}."]
@@ -42,6 +47,8 @@ def key_points(route: Route, evidence: list[Evidence]) -> list[str]:
                 for ev in evidence if ev.kind == kind]
     if route.intent == "why_port":
         return _port_points(route, evidence, marks)
+    if route.intent == "triage":
+        return [f"{ev.summary.rstrip('.')} [{marks[id(ev)]}]." for ev in evidence if ev.kind == "triage"]
     by_kind: dict[str, list[Evidence]] = {}
     for ev in evidence:
         by_kind.setdefault(ev.kind, []).append(ev)

@@ -18,27 +18,34 @@ ALLOWED = re.compile(r"\b(allow(ed|s)?|pass(ed|es)?|permit(ted)?|open|accept(ed)
 WHY = re.compile(r"\b(why|how come|pourquoi|explain|explique)\b", re.I)
 BGP_FLAP = re.compile(r"\b(flap\w*|went down|dropped|reset|tomb\w*|instable\w*|down)\b", re.I)
 BGP_WORDS = re.compile(r"\b(bgp|bgpd|sessions?|neighbou?rs?|peers?|voisins?|upstream\w*)\b", re.I)
+TRIAGE = re.compile(r"\b(worth waking|wake (me|someone|anyone|up)|page (me|someone)|réveill\w*|urgent\w*|"
+                    r"triage|should I (worry|care)|how (bad|serious)|grave|important)\b", re.I)
+QUOTED = re.compile(r"[\"“«]\s*([^\"”»]{4,})\s*[\"”»]")
 TIMELINE = re.compile(r"\b(what happened|what went on|timeline|chronolog\w*|que s'est-il passé|"
                       r"qu'est-ce qui s'est passé|activity|activité|summary of|résumé)\b", re.I)
 
 
 @dataclass
 class Route:
-    # why_blocked | why_allowed | lookup_address | why_port | bgp_flaps | timeline | unknown
+    # why_blocked | why_allowed | lookup_address | why_port | bgp_flaps | timeline | triage | unknown
     intent: str
     addresses: list[str] = field(default_factory=list)
     ports: list[int] = field(default_factory=list)
     window: Window | None = None
+    signature: str | None = None  # a quoted alert signature
 
     def to_dict(self) -> dict:
         return {"intent": self.intent, "addresses": self.addresses, "ports": self.ports,
-                "window": self.window.to_dict() if self.window else None}
+                "window": self.window.to_dict() if self.window else None, "signature": self.signature}
 
 
 def route(question: str, now: datetime | None = None) -> Route:
     addrs = entities.addresses(question)
     found_ports = entities.ports(question)
     window = entities.window(question, now)
+    if TRIAGE.search(question) and re.search(r"\b(alert\w*|alerte\w*|signature|this|ça|cela)\b", question, re.I):
+        quoted = QUOTED.search(question)
+        return Route("triage", addrs, found_ports, window, quoted.group(1).strip() if quoted else None)
     if addrs:
         if BLOCKED.search(question):
             return Route("why_blocked", addrs, found_ports, window)

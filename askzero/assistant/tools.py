@@ -18,6 +18,7 @@ from askzero.assistant.logtools import (
     port_activity,
     ruleset_drift,
 )
+from askzero.assistant.triage import triage_evidence
 from askzero.assistant.windowtools import bgp_flaps, timeline
 from askzero.evidence import Citation, Evidence
 from askzero.pf import Verdict, parse_flow
@@ -158,4 +159,5 @@ TOOLS: dict[str, Callable[..., list[Evidence]]] = {
     "explain_port": explain_port,
     "timeline": timeline,
     "bgp_flaps": bgp_flaps,
+    "triage_alert": triage_evidence,
 }
