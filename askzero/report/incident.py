@@ -212,19 +212,41 @@ def _ident(e: dict[str, Any]) -> tuple:
     return (c["file"], c.get("line"), c.get("record"))
 
 
+SOURCE_NAMES = {"eve": "Suricata", "zeek": "Zeek", "pflog": "pflog", "syslog": "syslog", "fastlog": "Suricata",
+                "wazuh": "Wazuh", "pflogtext": "pflog"}
+
+
+def describe_event(e: dict[str, Any]) -> str:
+    """One event in a few words: "Suricata flow 203.0.113.7 -> 192.0.2.10 ssh/22"."""
+    from askzero.report.timeline import service
+
+    who = SOURCE_NAMES.get(e["source"], e["source"])
+    what = e.get("signature") if e["kind"] in DETECTIONS else e["kind"]
+    text = f"{who} {what}"
+    if e.get("src"):
+        text += f" {e['src']}"
+    if e.get("dst"):
+        text += f" -> {e['dst']} {service(e.get('dport'), e.get('proto')) if e.get('dport') else ''}".rstrip()
+    return text
+
+
 def _moment(events: list[dict[str, Any]], what: str) -> Moment | None:
     if not events:
         return None
     e = min(events, key=lambda x: x["time"])
-    return Moment(when(e), what, citations([e]))
+    return Moment(when(e), f"{what}: {describe_event(e)}", citations([e]))
 
 
 def _figures(inc: Incident, mine: list[dict[str, Any]], config: list[dict[str, Any]], subject: str) -> None:
     inc.first_malicious = _moment(mine, "first event involving " + subject)
     inc.first_detection = _moment([e for e in mine if e["kind"] in DETECTIONS], "first IDS alert")
     inc.first_block = _moment([e for e in mine if e["kind"] == "block"], "first pf block")
-    inc.intel_listed = _moment([e for e in config if subject in (e.get("message") or "")],
-                               "configuration change naming " + subject)
+    named = [e for e in config if subject in (e.get("message") or "")]
+    inc.intel_listed = _moment(named, "configuration change naming " + subject)
+    if inc.intel_listed:  # say what the change was, in the daemon's own words
+        first = min(named, key=lambda x: x["time"])
+        program = (first.get("extra") or {}).get("program", "daemon")
+        inc.intel_listed.what = f"{program}: {first.get('message')}"
     through = [e for e in mine if (e["kind"] == "auth") or (e["kind"] in ("ssh", "tls", "http", "dns"))
                or (e["kind"] == "flow" and _flow_state(e) == "answered")]
     if through:

@@ -73,27 +73,33 @@ def _walk(data: dict[str, Any]):
                     yield from _entry(check, entry)
 
 
+_META = {"check", "id", "framework", "control", "controls", "degree", "title", "note", "notes", "why",
+         "description", "rationale", "input", "see", "pass_when", "fail_when", "partial_when", "schema"}
+
+
 def _entry(check: str, entry: dict[str, Any]):
     degree = str(entry.get("degree", ""))
     framework = entry.get("framework")
+    if "controls" in entry:  # the shape knowledge/mapping.toml uses: controls = [{framework, id, degree}]
+        for item in _as_list(entry["controls"]):
+            fw = item.get("framework", framework) if isinstance(item, dict) else framework
+            if fw:
+                yield from _control(check, str(fw), item, degree)
+        return
     if framework:
-        for control in _as_list(entry.get("controls", entry.get("control", []))):
+        for control in _as_list(entry.get("control", [])):
             yield from _control(check, str(framework), control, degree)
-    for key, value in entry.items():
-        if key in ("check", "id", "framework", "control", "controls", "degree", "title", "note", "notes",
-                   "why", "description", "rationale"):
-            if key == "controls" and not framework:
-                for item in _as_list(value):
-                    if isinstance(item, dict) and item.get("framework"):
-                        yield from _control(check, str(item["framework"]), item, degree)
-            continue
-        for control in _as_list(value):
-            yield from _control(check, key, control, degree)
+        return
+    for key, value in entry.items():  # keys are frameworks: nis2 = ["21(2)(e)", ...]
+        if key not in _META:
+            for control in _as_list(value):
+                yield from _control(check, key, control, degree)
 
 
 def _control(check: str, framework: str, control: Any, degree: str):
     if isinstance(control, dict):
         ident = control.get("control") or control.get("id") or control.get("ref")
+        control = {k: v for k, v in control.items() if k != "framework"}
         if ident is not None:
             yield check, framework, str(ident), str(control.get("degree", degree))
             return

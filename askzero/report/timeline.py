@@ -229,7 +229,9 @@ def duration(seconds: float) -> str:
     m, sec = divmod(rest, 60)
     if h:
         return f"{h} h {m} min"
-    return f"{m} min {sec} s" if m else f"{sec} s"
+    if m:
+        return f"{m} min {sec} s" if sec else f"{m} min"
+    return f"{sec} s"
 
 
 def build_entries(runs: list[list[dict[str, Any]]], role_of: Any, names: dict[str, str]) -> list[Entry]:
