@@ -66,6 +66,9 @@ def _register() -> None:
     cli.add_command(search)
     cli.add_command(bgp)
     cli.add_command(logs)
+    from askzero.cli.report_cmd import audit, postmortem
+    cli.add_command(postmortem)
+    cli.add_command(audit)
     from askzero.tui.command import tui
     cli.add_command(tui)
     try:
