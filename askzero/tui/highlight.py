@@ -91,7 +91,8 @@ def cited_view(lines: list[str], first: int, cited: set[int], language: str | No
         number = first + offset
         hit = number in cited
         gutter = Text(f"{MARKER if hit else ' '}{number:>{width}} │ ", style="bold yellow" if hit else "#808080")
-        body = highlight_line(line.rstrip("\n"), language)
+        # tabs expanded here: the gutter in front would shift the terminal's tab stops
+        body = highlight_line(line.rstrip("\n").expandtabs(8), language)
         row = Text.assemble(gutter, body)
         if hit:
             row.stylize(HIGHLIGHT_STYLE)
@@ -104,6 +105,6 @@ def cited_view(lines: list[str], first: int, cited: set[int], language: str | No
 def cited_markdown(lines: list[str], first: int, cited: set[int]) -> str:
     """The same view for a markdown export: a fenced block, cited lines marked with >>."""
     width = len(str(first + len(lines) - 1))
-    body = "\n".join(f"{'>>' if first + i in cited else '  '} {first + i:>{width}}  {line.rstrip()}"
+    body = "\n".join(f"{'>>' if first + i in cited else '  '} {first + i:>{width}}  {line.rstrip().expandtabs(8)}"
                      for i, line in enumerate(lines))
     return f"```\n{body}\n```"

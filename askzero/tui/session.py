@@ -68,7 +68,9 @@ class Session:
                     # without a model the answers are still complete: rendered from evidence
                     report.notes.append(f"model not loaded ({exc}); answering from evidence alone")
             if self.llm is not None and not self.no_llm:
-                report.model = getattr(self.llm, "name", None) or self.model_name or "default"
+                spec = getattr(self.llm, "spec", None)
+                report.model = (getattr(self.llm, "name", None) or getattr(spec, "name", None)
+                                or self.model_name or "default")
             self.report = report
             return report
 

@@ -1,0 +1,359 @@
+"""Pilot-driven tests of every TUI screen on the demo site (evidence-only answers)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("textual")
+
+from textual.widgets import DataTable, Input, OptionList, Sparkline, Tree  # noqa: E402
+
+from askzero.tui.chat import ChatScreen, Exchange  # noqa: E402
+from askzero.tui.events_screen import EventsScreen  # noqa: E402
+from askzero.tui.evidence_screen import EvidenceScreen  # noqa: E402
+from askzero.tui.help import HelpScreen  # noqa: E402
+from askzero.tui.packet import PacketScreen  # noqa: E402
+from askzero.tui.rules import RulesScreen  # noqa: E402
+from tests.tuihelpers import BLOCKED_FLOW, QUESTION, FakeLLM, ask, demo_app, settle  # noqa: E402
+
+
+def run(coro):  # noqa: ANN001, ANN201 - no pytest-asyncio here: each test runs its own loop
+    return asyncio.run(coro)
+
+
+# -- chat --------------------------------------------------------------------------------
+
+
+def test_chat_answers_with_rule_and_citations() -> None:
+    async def go() -> None:
+        app = demo_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await ask(pilot)
+            exchange = app.screen.query_one(Exchange)
+            assert exchange.question == QUESTION
+            assert "8.threat_feeds.0" in exchange.text and "etc/pf.conf:39" in exchange.text
+            citations = exchange.query_one(OptionList)
+            labels = [str(citations.get_option_at_index(i).prompt) for i in range(citations.option_count)]
+            assert labels[0].startswith("[1] etc/pf.conf:39")
+            assert any("etc/pf/threat_feeds.txt:4" in label for label in labels)
+            assert "answer from the evidence" in exchange.status
+            # the question box is free again for the next question
+            assert app.screen.query_one("#question", Input).value == ""
+            assert app.focused is app.screen.query_one("#question", Input)
+
+    run(go())
+
+
+def test_citation_opens_evidence_pane_with_cited_line_highlighted() -> None:
+    async def go() -> None:
+        app = demo_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ask(pilot)
+            await pilot.press("ctrl+o", "enter")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, EvidenceScreen)
+            assert str(screen.citation) == "etc/pf.conf:39"
+            assert screen.excerpt is not None and screen.excerpt.cited == {39}
+            assert screen.excerpt.language == "pf"
+            shown = str(screen.query_one("#evidence-lines").render())
+            marked = [line for line in shown.splitlines() if line.startswith("▶")]
+            assert len(marked) == 1 and marked[0].startswith("▶39 │ ")
+            assert marked[0].endswith("block in quick log from <threat_feeds> to any")
+            # the cited line is scrolled into view, a few lines of context above it
+            assert screen.query_one("#evidence-scroll").scroll_y > 0
+            assert "```" in screen.to_markdown() and ">> 39" in screen.to_markdown()
+            await pilot.press("escape")
+            assert isinstance(app.screen, ChatScreen)
+
+    run(go())
+
+
+def test_record_citation_shows_decoded_pflog_records() -> None:
+    async def go() -> None:
+        app = demo_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await ask(pilot)
+            exchange = app.screen.query_one(Exchange)
+            index = next(i for i, ev in enumerate(exchange.answer.evidence) if ev.citation.record)
+            await pilot.press("ctrl+o", *["down"] * index, "enter")
+            await settle(pilot)
+            excerpt = app.screen.excerpt
+            assert str(app.screen.citation) == "var/log/pflog (records 7-145)"
+            assert {7, 145} <= excerpt.cited
+            assert "rule 8.threat_feeds.0" in excerpt.lines[7 - excerpt.first]
+
+    run(go())
+
+
+def test_unknown_question_says_what_it_can_answer() -> None:
+    async def go() -> None:
+        app = demo_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ask(pilot, "what is the weather")
+            exchange = app.screen.query_one(Exchange)
+            assert "can't answer" in exchange.text
+            assert exchange.status == "no evidence found"
+            assert not exchange.query_one(OptionList).display
+
+    run(go())
+
+
+def test_model_lead_is_streamed_and_guarded() -> None:
+    llm = FakeLLM(["203.0.113.7 is blocked ", "by rule 8.threat_feeds.0. ", "It was seen from 198.51.100.99. "])
+
+    async def go() -> None:
+        app = demo_app(llm)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await ask(pilot)
+            exchange = app.screen.query_one(Exchange)
+            assert exchange.text.startswith("203.0.113.7 is blocked by rule 8.threat_feeds.0.")
+            assert "198.51.100.99" not in exchange.text  # an address not in the evidence: dropped
+            assert "phrased by fake-model" in exchange.status
+
+    run(go())
+
+
+def test_escape_stops_the_model_and_the_evidence_answer_follows() -> None:
+    llm = FakeLLM(["203.0.113.7 is blocked. "] * 200, delay=0.02)
+
+    async def go() -> None:
+        app = demo_app(llm)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press(*QUESTION, "enter")
+            for _ in range(100):  # until the model has started streaming
+                await pilot.pause(0.02)
+                if app.screen.query_one(Exchange).lead:
+                    break
+            # the interface keeps running while the model talks: keys are handled
+            await pilot.press("f1")
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            await pilot.press("escape")
+            exchange = app.screen.query_one(Exchange)
+            for _ in range(100):  # the cancelled thread ends at the model's next piece
+                await settle(pilot)
+                if exchange.answer is not None:
+                    break
+            assert exchange.status.startswith("model stopped")
+            assert "8.threat_feeds.0" in exchange.text
+            assert llm.closed
+
+    run(go())
+
+
+# -- rules -------------------------------------------------------------------------------
+
+
+def test_rules_tree_has_threat_feeds_anchor_rules_tables_and_lint() -> None:
+    async def go() -> None:
+        app = demo_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("f3")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, RulesScreen)
+            tree = screen.query_one(Tree)
+            labels = [str(n.label) for n in _nodes(tree.root)]
+            assert "threat_feeds (2)" in labels and "<martians> 8" in labels
+            assert 'anchor "threat_feeds" (rule 8)' in screen.anchor_labels()
+            table = screen.query_one("#rules", DataTable)
+            rows = [table.get_row_at(i) for i in range(table.row_count)]
+            numbers = [r[0] for r in rows]
+            assert numbers[:3] == ["0", "1", "2"]
+            by_line = {r[2]: r for r in rows}
+            assert str(by_line["etc/pf.conf:53"][3]) == "high"  # lint inline
+            # select rule 53's row: the detail explains it and lists the findings
+            index = next(i for i, r in enumerate(rows) if r[2] == "etc/pf.conf:53")
+            table.focus()
+            table.move_cursor(row=index)
+            await settle(pilot)
+            assert "Passes packets coming in on egress" in screen.detail_text
+            assert "sensitive-service-open" in screen.detail_text
+            # the anchor's rules carry pflog's numbers
+            node = next(n for n in _nodes(tree.root) if str(n.label) == "threat_feeds (2)")
+            tree.move_cursor(node)
+            await settle(pilot)
+            rows = [table.get_row_at(i) for i in range(table.row_count)]
+            assert [r[0] for r in rows] == ["8.threat_feeds.0", "8.threat_feeds.1"]
+            assert rows[0][2] == "etc/pf.conf:39"
+
+    run(go())
+
+
+def test_rules_table_contents_show_provenance() -> None:
+    async def go() -> None:
+        app = demo_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("f3")
+            await settle(pilot)
+            tree = app.screen.query_one(Tree)
+            node = next(n for n in _nodes(tree.root) if str(n.label).startswith("<threat_feeds>"))
+            tree.move_cursor(node)
+            await settle(pilot)
+            table = app.screen.query_one("#rules", DataTable)
+            rows = [table.get_row_at(i) for i in range(table.row_count)]
+            assert ["203.0.113.7/32", "etc/pf/threat_feeds.txt:4"] == rows[1][:2]
+            assert "c2-server" in rows[1][2]
+            assert any(r[0].startswith("!") for r in rows)  # negated entries keep their "!"
+            assert "from etc/pf/threat_feeds.txt" in app.screen.detail_text
+
+    run(go())
+
+
+def _nodes(node):  # noqa: ANN001, ANN202
+    yield node
+    for child in node.children:
+        yield from _nodes(child)
+
+
+# -- packet tester -----------------------------------------------------------------------
+
+
+def test_packet_tester_blocks_threat_feed_address_to_ssh() -> None:
+    async def go() -> None:
+        app = demo_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("f4")
+            await settle(pilot)
+            assert isinstance(app.screen, PacketScreen)
+            await pilot.press(*BLOCKED_FLOW, "enter")
+            await settle(pilot)
+            verdict = app.screen.verdict
+            assert verdict.action == "block" and verdict.rule.ref == "8.threat_feeds.0"
+            shown = str(app.screen.query_one("#verdict").render())
+            assert shown.startswith("BLOCK")
+            assert "decided by rule 8.threat_feeds.0 at etc/pf.conf:39" in shown
+            trace = app.screen.query_one("#trace", DataTable)
+            assert [str(trace.get_row_at(i)[0]) for i in range(trace.row_count)] == ["0", "2", "8", "8.threat_feeds.0"]
+            assert "| 8.threat_feeds.0 | block | etc/pf.conf:39 |" in app.screen.to_markdown()
+
+    run(go())
+
+
+def test_packet_tester_reports_a_bad_flow() -> None:
+    async def go() -> None:
+        app = demo_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("f4")
+            await settle(pilot)
+            await pilot.press(*"in on em0 proto tcp from 203.0.113.7 to nowhere", "enter")
+            await settle(pilot)
+            assert app.screen.verdict is None
+            assert app.screen.error_text.startswith("flow:")
+
+    run(go())
+
+
+# -- events ------------------------------------------------------------------------------
+
+
+def test_events_filter_by_address_timeline_and_related() -> None:
+    async def go() -> None:
+        app = demo_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("f5")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, EventsScreen)
+            everything = screen.result.count
+            await pilot.press(*"203.0.113.7", "enter")
+            await settle(pilot)
+            result = screen.result
+            assert 0 < result.count < everything
+            assert all("203.0.113.7" in (e.get("src"), e.get("dst")) for e in result.events)
+            table = screen.query_one("#events", DataTable)
+            assert table.row_count == len(result.events)
+            assert sum(n for _, n in result.buckets) == result.count
+            assert screen.query_one(Sparkline).data == [n for _, n in result.buckets]
+            # an alert with a Suricata flow id has related records of the same connection
+            index = next(i for i, e in enumerate(result.events) if e["kind"] == "alert" and e.get("flow"))
+            table.focus()
+            table.move_cursor(row=index)
+            await settle(pilot)
+            assert len(screen.related) > 1
+            assert all(r.get("flow") == result.events[index]["flow"] for r in screen.related)
+
+    run(go())
+
+
+def test_events_filters_severity_signature_window_and_errors() -> None:
+    async def go() -> None:
+        app = demo_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("f5")
+            await settle(pilot)
+            screen = app.screen
+            screen.query_one("#f-signature", Input).value = "cobalt"
+            screen.query_one("#f-severity", Input).value = "1"
+            screen.query_one("#f-window", Input).value = "02:05-02:10"
+            screen.apply_filters()
+            await settle(pilot)
+            result = screen.result
+            assert result.count == 5 and not result.error  # one beacon a minute, 02:05:17 to 02:09:17
+            assert all("Cobalt" in e["signature"] and e["severity"] <= 1 for e in result.events)
+            # clock times are on the day of the newest event (2026-11-20), not today
+            assert all("2026-11-20T02:05" <= e["time"] < "2026-11-20T02:10" for e in result.events)
+            screen.query_one("#f-window", Input).value = "next tuesday-ish"
+            screen.apply_filters()
+            await settle(pilot)
+            assert screen.result.error.startswith("window:")
+            screen.query_one("#f-window", Input).value = ""
+            screen.query_one("#f-ip", Input).value = "not-an-ip"
+            screen.apply_filters()
+            await settle(pilot)
+            assert screen.result.error.startswith("address:")
+
+    run(go())
+
+
+# -- keys, help, export ------------------------------------------------------------------
+
+
+def test_help_screen_opens_with_f1_and_question_mark() -> None:
+    async def go() -> None:
+        app = demo_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("f1")
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            await pilot.press("f3")
+            await settle(pilot)
+            await pilot.press("question_mark")  # the tree has the focus: ? is a key, not text
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, RulesScreen)
+
+    run(go())
+
+
+def test_export_writes_markdown_of_current_screen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASKZERO_HOME", str(tmp_path))
+
+    async def go() -> list[str]:
+        app = demo_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ask(pilot)
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            messages = [str(n.message) for n in app._notifications]
+            await pilot.press("f4")
+            await settle(pilot)
+            await pilot.press(*BLOCKED_FLOW, "enter")
+            await settle(pilot)
+            await pilot.press("ctrl+s")
+            return messages
+
+    messages = run(go())
+    files = sorted((tmp_path / "exports").glob("*.md"))
+    assert [f.name.split("-")[1] for f in files] == ["chat", "packet"]
+    chat = files[0].read_text()
+    assert chat.startswith("# ask-zero chat: site demo")
+    assert f"## {QUESTION}" in chat and "1. `etc/pf.conf:39`" in chat
+    assert "BLOCK" in files[1].read_text()
+    assert any(str(files[0]) in m for m in messages)
