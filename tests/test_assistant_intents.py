@@ -74,3 +74,27 @@ def test_timeline_counts_every_source_in_the_window(ctx):
                  if datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc) <= r.time
                  < datetime(2026, 11, 20, 2, 15, tzinfo=timezone.utc)]
     assert pflog.fields["count"] == len(in_window)
+
+
+@pytest.mark.parametrize("question, decision, rule_line", [
+    # the roa-set gives 198.51.100.0/24 to AS 64501, upstream-a's own AS: valid, accepted
+    ("Is 198.51.100.0/24 from upstream-a accepted, and why?", "allow", 92),
+    # 203.0.113.0/24 belongs to AS 64511 in the roa-set: from AS 64501 it is RPKI-invalid
+    ("Is 203.0.113.0/24 from upstream-a accepted?", "deny", 101),
+    ("Would we accept 10.0.0.0/8 from 198.51.100.1?", "deny", 98),  # bogon prefix-set
+    ("Is 203.0.113.0/24 originated by AS 64511 accepted from upstream-a?", "allow", 92),
+])
+def test_bgp_route_questions(ctx, question, decision, rule_line):
+    answer = gather(ctx, question)
+    assert answer.route.intent == "bgp_route"
+    (ev,) = [e for e in answer.evidence if e.kind == "bgp_route"]
+    assert ev.fields["decision"] == decision and ev.fields["neighbor"] == "198.51.100.1"
+    assert (ev.citation.file, ev.citation.line) == ("etc/bgpd.conf", rule_line)
+    conf = ctx.site.real("/etc/bgpd.conf").read_text().splitlines()
+    assert conf[rule_line - 1].split()[0] == ("allow" if decision == "allow" else "deny")
+
+
+def test_bgp_route_without_a_neighbor_asks_every_neighbor(ctx):
+    answer = gather(ctx, "Is 198.51.100.0/24 accepted by bgpd?")
+    assert sorted(e.fields["neighbor"] for e in answer.evidence if e.kind == "bgp_route") == [
+        "192.0.2.1", "198.51.100.1"]

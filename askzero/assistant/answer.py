@@ -73,6 +73,8 @@ def gather(ctx: SiteContext, question: str) -> Answer:
         calls.append(("explain_address", args))
     elif r.intent == "why_port":
         calls.append(("explain_port", {"port": r.ports[0], "want_block": bool(BLOCKED.search(question))}))
+    elif r.intent == "bgp_route":
+        calls.append(("bgp_route", {"prefix": r.addresses[0], "question": question}))
     elif r.intent == "triage":
         calls.append(("triage_alert", {"address": r.addresses[0] if r.addresses else None,
                                        "signature": r.signature}))

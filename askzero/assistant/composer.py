@@ -16,6 +16,7 @@ CAPABILITIES = (
     "why a port is open or closed (\"Why is port 8443 open?\")",
     "what happened in a time window (\"What happened between 02:00 and 02:15?\")",
     "which BGP sessions flapped (\"Which BGP sessions flapped today?\")",
+    "whether bgpd accepts a prefix from a neighbor (\"Is 198.51.100.0/24 from upstream-a accepted?\")",
     "whether an alert is worth waking someone for (\"Is the latest alert from 203.0.113.7 worth waking me up for?\")",
 )
 # evidence kinds that answer a windowed question, in the order they are told
@@ -49,6 +50,8 @@ def key_points(route: Route, evidence: list[Evidence]) -> list[str]:
         return _port_points(route, evidence, marks)
     if route.intent == "triage":
         return [f"{ev.summary.rstrip('.')} [{marks[id(ev)]}]." for ev in evidence if ev.kind == "triage"]
+    if route.intent == "bgp_route":
+        return [f"{ev.summary.rstrip('.')} [{marks[id(ev)]}]." for ev in evidence]
     by_kind: dict[str, list[Evidence]] = {}
     for ev in evidence:
         by_kind.setdefault(ev.kind, []).append(ev)

@@ -48,6 +48,16 @@ class SiteContext:
         return parse_pf(self.site.pf_conf, self.host, self._resolve)
 
     @cached_property
+    def bgp(self):
+        """The site's bgpd.conf, parsed as bgpd would."""
+        if self.site.bgpd_conf is None:
+            raise SourceError(self.site.name, "the site names no bgpd.conf")
+        from askzero.bgp.parser import parse_bgp
+
+        self._readable(self.site.bgpd_conf)
+        return parse_bgp(self.site.bgpd_conf, self._resolve)
+
+    @cached_property
     def evaluator(self) -> FastEvaluator:
         return FastEvaluator(self.pf, self.host)
 

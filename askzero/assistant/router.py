@@ -21,13 +21,16 @@ BGP_WORDS = re.compile(r"\b(bgp|bgpd|sessions?|neighbou?rs?|peers?|voisins?|upst
 TRIAGE = re.compile(r"\b(worth waking|wake (me|someone|anyone|up)|page (me|someone)|réveill\w*|urgent\w*|"
                     r"triage|should I (worry|care)|how (bad|serious)|grave|important)\b", re.I)
 QUOTED = re.compile(r"[\"“«]\s*([^\"”»]{4,})\s*[\"”»]")
+BGP_ROUTE = re.compile(r"\b(prefix\w*|préfixe\w*|route\w*|announce\w*|advertis\w*|accepted|rejected|"
+                       r"accept\w*|filtered|AS\s?\d+)\b", re.I)
 TIMELINE = re.compile(r"\b(what happened|what went on|timeline|chronolog\w*|que s'est-il passé|"
                       r"qu'est-ce qui s'est passé|activity|activité|summary of|résumé)\b", re.I)
 
 
 @dataclass
 class Route:
-    # why_blocked | why_allowed | lookup_address | why_port | bgp_flaps | timeline | triage | unknown
+    # why_blocked | why_allowed | lookup_address | why_port | bgp_flaps | bgp_route | timeline |
+    # triage | unknown
     intent: str
     addresses: list[str] = field(default_factory=list)
     ports: list[int] = field(default_factory=list)
@@ -46,6 +49,9 @@ def route(question: str, now: datetime | None = None) -> Route:
     if TRIAGE.search(question) and re.search(r"\b(alert\w*|alerte\w*|signature|this|ça|cela)\b", question, re.I):
         quoted = QUOTED.search(question)
         return Route("triage", addrs, found_ports, window, quoted.group(1).strip() if quoted else None)
+    prefixes = [a for a in addrs if "/" in a]
+    if prefixes and (BGP_WORDS.search(question) or BGP_ROUTE.search(question)):
+        return Route("bgp_route", prefixes, found_ports, window)
     if addrs:
         if BLOCKED.search(question):
             return Route("why_blocked", addrs, found_ports, window)

@@ -18,6 +18,7 @@ from askzero.assistant.logtools import (
     port_activity,
     ruleset_drift,
 )
+from askzero.assistant.bgptools import route_check
 from askzero.assistant.triage import triage_evidence
 from askzero.assistant.windowtools import bgp_flaps, timeline
 from askzero.evidence import Citation, Evidence
@@ -160,4 +161,5 @@ TOOLS: dict[str, Callable[..., list[Evidence]]] = {
     "timeline": timeline,
     "bgp_flaps": bgp_flaps,
     "triage_alert": triage_evidence,
+    "bgp_route": route_check,
 }
