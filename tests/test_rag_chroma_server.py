@@ -56,7 +56,7 @@ def test_index_and_search_through_a_chroma_server(tmp_path: Path, chroma_url: st
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     from askzero.cli.main import main
     from askzero.rag.chroma_store import collection
-    from askzero.rag.search import SearchIndex, resolve_corpus
+    from askzero.rag.hybrid import SearchIndex, resolve_corpus
 
     site = tmp_path / "site"
     write_corpus(site)

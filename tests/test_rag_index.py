@@ -12,7 +12,7 @@ from rag_support import embed_env, onnx_file, write_corpus  # noqa: F401 - fixtu
 from askzero.cli.main import main
 from askzero.rag import search
 from askzero.rag.indexer import build_index, is_current
-from askzero.rag.search import SearchIndex, fts_query, label_matches, open_index, resolve_corpus, rrf
+from askzero.rag.hybrid import SearchIndex, fts_query, label_matches, open_index, resolve_corpus, rrf
 from askzero.rag.store import Store
 
 
@@ -25,6 +25,8 @@ def site_dir(tmp_path: Path, embed_env: Path) -> Path:  # noqa: F811
 def test_rrf_and_query_helpers() -> None:
     assert rrf([[1, 2, 3], [3, 1]]) == [(1, 1 / 61 + 1 / 62), (3, 1 / 63 + 1 / 61), (2, 1 / 62)]
     assert fts_query('What is "NIS2" Art. 23?') == '"nis2" OR "art" OR "23"'
+    assert fts_query("was 203.0.113.7 in 21(2)(d)") == \
+        '"203 0 113 7" OR "203" OR "0" OR "113" OR "7" OR "21 2 d" OR "21" OR "2" OR "d"'
     assert label_matches("ISO/IEC 27001:2022", ["iso"]) and label_matches("NIS2", ["nis2"])
     assert not label_matches("DORA", ["nis2"])
 
@@ -130,3 +132,10 @@ def test_chroma_copy_matches_the_index(site_dir: Path) -> None:
             [h.lines for h in SearchIndex(corpus).search(q, mode="vector")]
     finally:
         idx.close()
+
+
+def test_package_search_stays_a_function() -> None:
+    import askzero.rag
+    import askzero.rag.hybrid  # noqa: F401 - importing a submodule must not shadow the function
+
+    assert callable(askzero.rag.search) and askzero.rag.search.__module__ == "askzero.rag"

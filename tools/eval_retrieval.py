@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from askzero.rag.search import MODES, open_index, resolve_corpus  # noqa: E402
+from askzero.rag.hybrid import MODES, open_index, resolve_corpus  # noqa: E402
 from askzero.rag.types import Hit  # noqa: E402
 
 MRR_DEPTH = 10

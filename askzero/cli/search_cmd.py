@@ -14,7 +14,7 @@ def _root_opt(ctx: click.Context, key: str) -> Any:
 
 
 def _corpus(ctx: click.Context, site_spec: str | None, paths: tuple[str, ...]) -> Any:
-    from askzero.rag.search import resolve_corpus
+    from askzero.rag.hybrid import resolve_corpus
 
     if paths:
         return resolve_corpus(list(paths))
@@ -108,7 +108,7 @@ def index(ctx: click.Context, site_spec: str | None, as_json: bool, paths: tuple
 def search(ctx: click.Context, site_spec: str | None, as_json: bool, paths: tuple[str, ...], k: int,
            kind: str | None, framework: str | None, mode: str, backend: str, query: tuple[str, ...]) -> None:
     """Search the knowledge base and the site's configs; every hit cites file, heading and lines."""
-    from askzero.rag.search import open_index
+    from askzero.rag.hybrid import open_index
 
     corpus = _corpus(ctx, site_spec, paths)
     if corpus.chroma_url:

@@ -15,7 +15,8 @@ __all__ = ["Chunk", "Hit", "search"]
 
 def search(site_or_paths: Any, query: str, k: int = 5, kind: Any = None, framework: Any = None,
            mode: str = "fused") -> list[Hit]:
-    """See :func:`askzero.rag.search.search`."""
-    from askzero.rag.search import search as _search
+    """See :func:`askzero.rag.hybrid.search` (a module not named ``search``, so that importing
+    it never replaces this function on the package)."""
+    from askzero.rag.hybrid import search as _search
 
     return _search(site_or_paths, query, k=k, kind=kind, framework=framework, mode=mode)

@@ -7,15 +7,17 @@ so a section that merely moved is not embedded again).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from askzero.errors import SourceError
 from askzero.rag.sources import Corpus, SourceFile, expand
-from askzero.rag.store import FileState, Store
+from askzero.rag.store import SCHEMA_VERSION, FileState, Store
 from askzero.rag.types import Chunk
 
 # progress(stage, done, total): the CLI draws bars with it; the core stays free of rich.
@@ -41,6 +43,10 @@ class IndexReport:
 
 
 def chunk_file(src: SourceFile, text: str) -> list[Chunk]:
+    if src.parser == "logs":
+        from askzero.rag.logsummary import summarize
+
+        return summarize(src.real)
     if src.parser == "markdown":
         from askzero.rag.markdown import chunk_markdown
 
@@ -53,14 +59,36 @@ def chunk_file(src: SourceFile, text: str) -> list[Chunk]:
 def build_index(corpus: Corpus, progress: Progress | None = None, chroma: bool = True) -> IndexReport:
     """Update the corpus's index; embeds only content it has not seen."""
     began = time.monotonic()
-    store = Store(corpus.directory())
+    directory = corpus.directory()
+    directory.mkdir(parents=True, exist_ok=True)
+    with _exclusive(directory / "index.lock"):  # the CLI and the assistant may build at once
+        report = _build(corpus, directory, progress, chroma)
+    report.seconds = round(time.monotonic() - began, 3)
+    return report
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _build(corpus: Corpus, directory: Path, progress: Progress | None, chroma: bool) -> IndexReport:
+    store = Store(directory)
     report = IndexReport(str(store.dir))
     try:
         _sync_files(store, expand(corpus), report, progress)
         todo = store.missing_embeddings()
         if todo:
-            from askzero.rag.embed import embedder
+            from askzero.rag.embed import embedder, ensure_onnx, onnx_path
 
+            if not onnx_path().is_file() and progress:
+                progress("ONNX export", 0, 1)  # once per installation, about 15 s
+            ensure_onnx()
             done = 0
 
             def advance(n: int) -> None:
@@ -83,7 +111,6 @@ def build_index(corpus: Corpus, progress: Progress | None = None, chroma: bool =
             report.chroma = sync_chroma(store, corpus)
     finally:
         store.close()
-    report.seconds = round(time.monotonic() - began, 3)
     return report
 
 
@@ -102,15 +129,24 @@ def _sync_files(store: Store, sources: list[SourceFile], report: IndexReport,
         old = known.get(src.cite)
         if old and (old.real, old.size, old.mtime_ns) == (str(src.real), st.st_size, st.st_mtime_ns):
             continue
-        if st.st_size > MAX_FILE_BYTES:
+        if src.parser == "logs":
+            # the log store (DuckDB, possibly GBs) is summarised by query, never read whole
+            data, sha = b"", f"{st.st_size}:{st.st_mtime_ns}"
+        elif st.st_size > MAX_FILE_BYTES:
             raise SourceError(src.cite, f"larger than {MAX_FILE_BYTES} bytes; not indexed")
-        data = src.real.read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
+        else:
+            data = src.real.read_bytes()
+            sha = hashlib.sha256(data).hexdigest()
         state = FileState(str(src.real), st.st_size, st.st_mtime_ns, sha)
         if old and old.sha == sha:
             store.set_file(src.cite, state, src.parser)  # touched, not changed
             continue
-        chunks = chunk_file(src, data.decode("utf-8", errors="replace"))
+        try:
+            chunks = chunk_file(src, data.decode("utf-8", errors="replace"))
+        except SourceError:
+            if src.parser != "logs":
+                raise
+            continue  # the log store is busy (an ingest): summarised on the next run
         added, removed = store.replace_chunks(src.cite, chunks)
         store.set_file(src.cite, state, src.parser)
         report.files_changed += 1
@@ -121,6 +157,8 @@ def _sync_files(store: Store, sources: list[SourceFile], report: IndexReport,
 def is_current(store: Store, corpus: Corpus) -> bool:
     """True when no indexed file changed and no top-level source appeared (stat only, no reads)."""
     known = store.files()
+    if store.meta("schema") != SCHEMA_VERSION:
+        return False
     wanted = {s.cite for s in corpus.sources}
     if not wanted <= set(known):
         return False

@@ -31,7 +31,7 @@ MAX_INCLUDE_DEPTH = 8
 class SourceFile:
     real: Path
     cite: str
-    parser: str  # "markdown", "pf" or "bgpd"
+    parser: str  # "markdown", "pf", "bgpd", or "logs" (the site's log store, summarised)
 
 
 @dataclass
@@ -120,6 +120,11 @@ def corpus_for_site(site: "Site", spec: str | None = None) -> Corpus:
         if conf and site.real(conf).is_file():
             sources.append(SourceFile(site.real(conf), site.cite(conf), parser))
     sources += knowledge_files(knowledge)
+    from askzero.rag.logsummary import LOGS_CITE, store_path
+
+    logs = store_path(site)
+    if logs is not None:
+        sources.append(SourceFile(logs, LOGS_CITE, "logs"))
     url = settings.get("chroma_url") or None
     resolver = rooted_resolver(site.root) if site.root != Path("/") else None
     return Corpus(site.name, sources, knowledge, url, resolver, ident=str(site.root))

@@ -21,13 +21,14 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS files (cite TEXT PRIMARY KEY, real TEXT, size INTEGER,
     mtime_ns INTEGER, sha TEXT, parser TEXT);
-CREATE TABLE IF NOT EXISTS chunks (id INTEGER PRIMARY KEY AUTOINCREMENT, file TEXT, heading TEXT,
-    start INTEGER, end INTEGER, text TEXT, kind TEXT, framework TEXT, hash TEXT, uid TEXT);
-CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file);
+CREATE TABLE IF NOT EXISTS chunks (id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT, file TEXT,
+    heading TEXT, start INTEGER, end INTEGER, text TEXT, kind TEXT, framework TEXT, hash TEXT, uid TEXT);
+CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
 CREATE TABLE IF NOT EXISTS embeddings (hash TEXT PRIMARY KEY, vec BLOB);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(heading, text, tokenize='porter unicode61');
 """
 DB_NAME = "index.sqlite"
+SCHEMA_VERSION = "2"  # an index of another version is rebuilt: it is only a cache of the sources
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,19 @@ class Store:
             directory.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(directory / DB_NAME)
         if create:
-            self.db.executescript(SCHEMA)
+            self._create()
+
+    def _create(self) -> None:
+        tables = [n for (n,) in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                                " AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'fts_%'")]
+        if "meta" in tables and self.meta("schema") != SCHEMA_VERSION:
+            for name in tables:
+                self.db.execute(f'DROP TABLE IF EXISTS "{name}"')
+            tables = []
+        self.db.executescript(SCHEMA)
+        if not tables:
+            self.set_meta("schema", SCHEMA_VERSION)
+            self.commit()
 
     @staticmethod
     def exists(directory: Path) -> bool:
@@ -72,23 +85,23 @@ class Store:
 
     # -- chunks ----------------------------------------------------------------------------
     def replace_chunks(self, cite: str, chunks: list[Chunk]) -> tuple[int, int]:
-        """Put the file's new chunks in place of its old ones: (added, removed) by content."""
-        old = {h for (h,) in self.db.execute("SELECT hash FROM chunks WHERE file = ?", (cite,))}
+        """Put the source's new chunks in place of its old ones: (added, removed) by content."""
+        old = {h for (h,) in self.db.execute("SELECT hash FROM chunks WHERE source = ?", (cite,))}
         self._delete_chunks(cite)
         for c in chunks:
             cur = self.db.execute(
-                "INSERT INTO chunks (file, heading, start, end, text, kind, framework, hash, uid)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (c.file, c.heading, c.start, c.end, c.text, c.kind, c.framework, c.content_hash(), c.uid()))
+                "INSERT INTO chunks (source, file, heading, start, end, text, kind, framework, hash, uid)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (cite, c.file, c.heading, c.start, c.end, c.text, c.kind, c.framework, c.content_hash(), c.uid()))
             self.db.execute("INSERT INTO fts (rowid, heading, text) VALUES (?, ?, ?)",
                             (cur.lastrowid, c.heading, c.text))
         new = {c.content_hash() for c in chunks}
         return len(new - old), len(old - new)
 
     def _delete_chunks(self, cite: str) -> int:
-        ids = [i for (i,) in self.db.execute("SELECT id FROM chunks WHERE file = ?", (cite,))]
+        ids = [i for (i,) in self.db.execute("SELECT id FROM chunks WHERE source = ?", (cite,))]
         self.db.executemany("DELETE FROM fts WHERE rowid = ?", [(i,) for i in ids])
-        self.db.execute("DELETE FROM chunks WHERE file = ?", (cite,))
+        self.db.execute("DELETE FROM chunks WHERE source = ?", (cite,))
         return len(ids)
 
     def count(self) -> int:

@@ -43,9 +43,18 @@ def label_matches(label: str, wanted: list[str]) -> bool:
 
 
 def fts_query(text: str) -> str:
-    """The words of a question as an FTS5 OR query (quoted, so no word is an operator)."""
-    words = [w for w in re.findall(r"\w+", text.lower()) if w not in _STOP]
-    return " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+    """The words of a question as an FTS5 OR query (quoted, so no word is an operator).
+
+    A token written with inner punctuation (``203.0.113.7``, ``8.20``, ``21(2)(d)``) also goes
+    in as a phrase of its parts, so the exact address or article ranks above scattered digits.
+    """
+    terms: list[str] = []
+    for raw in text.lower().split():
+        parts = re.findall(r"\w+", raw)
+        if len(parts) > 1:
+            terms.append(" ".join(parts))
+        terms.extend(p for p in parts if p not in _STOP)
+    return " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
 
 
 def rrf(rankings: Iterable[list[int]], k: int = RRF_K) -> list[tuple[int, float]]:
