@@ -51,7 +51,7 @@ def run_audit(ctx: Any, framework: str | None = None, now: datetime | None = Non
     """Every check on the site behind ``ctx`` (an assistant SiteContext)."""
     framework = framework_name(framework) if framework else None
     mapping = load_mapping() if mapping is None else mapping
-    recorded = recorded_rulesets(ctx.site)  # before ctx.logs refreshes the store
+    recorded = recorded_rulesets(ctx)  # before ctx.logs refreshes the store
     results: list[CheckResult] = []
 
     pf_error = None
@@ -73,6 +73,8 @@ def run_audit(ctx: Any, framework: str | None = None, now: datetime | None = Non
             results.append(run_bgp(ctx, bgp))
 
     results.append(sources_present_and_recent(ctx, ctx.logs, now))
+    if not recorded:  # first ingest just happened: what it recorded is the baseline
+        recorded = recorded_rulesets(ctx)
     if pf_error:
         results.append(_not_evaluable("integrity.ruleset_unchanged", pf_error))
     else:

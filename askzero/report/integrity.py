@@ -76,19 +76,25 @@ def signatures_check(ctx: Any, bgp: Any = None) -> CheckResult:
                        f"{len(checks)} signed file(s) verified: " + ", ".join(c.file for c in checks) + ".", evidence)
 
 
-def recorded_rulesets(site: Any) -> list[tuple[str, int, int, str, Any]]:
+RULESET_SQL = ("SELECT f.path, h.first_line, h.last_line, h.ruleset_hash, h.ingested_at FROM ruleset_history h "
+               "JOIN files f ON f.id = h.file_id ORDER BY h.ingested_at, f.path, h.first_line")
+
+
+def recorded_rulesets(ctx: Any) -> list[tuple[str, int, int, str, Any]]:
     """The ruleset digests the log store recorded per pflog span: (file, first, last, digest, when),
-    oldest first. Read from a read-only handle, before anything refreshes the store."""
+    oldest first. Read before anything refreshes the store when possible (a read-only handle);
+    a store this process already opened is asked directly (DuckDB allows one configuration)."""
     from askzero.logs.store import LogStore, StoreBusy, site_store_path
 
-    path = site_store_path(site)
+    opened = ctx.__dict__.get("logs")  # SiteContext.logs is a cached_property
+    if opened is not None:
+        return [tuple(r) for r in opened.sql(RULESET_SQL)]  # type: ignore[misc]
+    path = site_store_path(ctx.site)
     if not path.exists():
         return []
     try:
         with LogStore(path, read_only=True) as store:
-            return [tuple(r) for r in store.sql(  # type: ignore[misc]
-                "SELECT f.path, h.first_line, h.last_line, h.ruleset_hash, h.ingested_at FROM ruleset_history h "
-                "JOIN files f ON f.id = h.file_id ORDER BY h.ingested_at, f.path, h.first_line")]
+            return [tuple(r) for r in store.sql(RULESET_SQL)]  # type: ignore[misc]
     except StoreBusy:
         return []
 
