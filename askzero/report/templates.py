@@ -67,7 +67,8 @@ def _timeline(inc: Incident) -> list[Section]:
     if other:
         out.append(Section("Other activity in the window", [
             Paragraph([Sentence(f"{sum(e.count for e in other)} other alerts and blocks, not involving "
-                                f"{inc.subject or 'a single source'}:")]),
+                                f"{inc.subject or 'a single source'}:",
+                                citations([ev for e in other for ev in e.events]))]),
             Table(["Time (UTC)", "Source", "Role", "Event"], _timeline_rows(inc, other))], level=3))
     return out
 
