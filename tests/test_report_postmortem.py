@@ -199,7 +199,33 @@ def test_cli_postmortem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert main(["postmortem", "--site", "demo", "--template", "dora", "--format", "html", "--no-llm",
                  "-o", str(out)]) == 0
     assert "<svg" in out.read_text()
-    assert main(["postmortem", "--site", "demo", "--from", "02:00", "--to", "02:20", "--ip", SUBJECT]) == 0
+    assert main(["--no-llm", "postmortem", "--site", "demo", "--from", "02:00", "--to", "02:20", "--ip", SUBJECT]) == 0
     text = capsys.readouterr().out
     assert text.startswith("# Postmortem: 203.0.113.7") and "01:58:03" not in text.split("## Evidence")[0]
-    assert main(["postmortem", "--site", "demo", "--ip", "not-an-ip"]) == 2
+    assert main(["postmortem", "--site", "demo", "--no-llm", "--ip", "not-an-ip"]) == 2
+
+
+class FakeModel:
+    """Stands in for the local model: one faithful sentence, one invented."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def chat(self, messages, max_tokens: int = 0) -> str:  # noqa: ANN001
+        assert "203.0.113.7" in messages[-1]["content"]
+        return self.text
+
+
+def test_model_lead_is_guarded(demo) -> None:
+    ctx, _ = demo
+    model = FakeModel("203.0.113.7 made 111 failed login attempts against 192.0.2.10 [2]. "
+                      "It then logged in from 198.51.100.99 at 03:12:44 and copied 5000 files.")
+    _, doc = build(ctx, template="internal", llm=model)
+    lead = doc.sections[0]
+    assert lead.title.startswith("In brief")
+    kept = lead.blocks[0].sentences
+    assert [s.text for s in kept] == ["203.0.113.7 made 111 failed login attempts against 192.0.2.10."]
+    assert kept[0].cites and all(c["file"] == "var/log/authlog" for c in kept[0].cites)
+    text = render(doc)
+    assert "198.51.100.99" in text.split("## Supporting information")[1]  # reported as dropped, never as fact
+    assert "copied" not in text.split("## Supporting information")[0]

@@ -35,6 +35,20 @@ def _moment(text: str | None, store: Any) -> Any:
         raise UsageError(f"cannot read time {text!r}: {exc}") from None
 
 
+def _load_model(name: str | None) -> Any:
+    """The model for the lead paragraph; without one the report is complete anyway, so a
+    missing model is a warning, not an error."""
+    from askzero.errors import AskZeroError
+
+    try:
+        from askzero.assistant.llm import load_llm
+
+        return load_llm(name)
+    except (AskZeroError, ImportError) as exc:
+        click.echo(f"ask-zero: no model ({exc}); the report is written from evidence alone (--no-llm)", err=True)
+        return None
+
+
 def _write(text: str, output: str | None) -> None:
     if output:
         Path(output).write_text(text, encoding="utf-8")
@@ -50,7 +64,7 @@ def _write(text: str, output: str | None) -> None:
 @click.option("--ip", metavar="ADDR", help="The address the incident is about (default: the one the evidence points at).")
 @click.option("--template", type=click.Choice(["internal", "nis2", "dora"]), default="internal", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
-@click.option("--no-llm", is_flag=True, help="Render the prose from evidence alone (the only mode so far).")
+@click.option("--no-llm", is_flag=True, help="No model-written lead paragraph: the report from evidence alone.")
 @click.option("-o", "--output", metavar="FILE", help="Write the report to FILE instead of stdout.")
 @click.pass_context
 def postmortem(ctx: click.Context, site_spec: str | None, since: str | None, until: str | None, ip: str | None,
@@ -67,7 +81,9 @@ def postmortem(ctx: click.Context, site_spec: str | None, since: str | None, unt
             ipaddress.ip_address(ip)
         except ValueError:
             raise UsageError(f"not an address: {ip}") from None
-    _, doc = build(sctx, _moment(since, store), _moment(until, store), ip, template)
+    opts = ctx.find_root().obj or {}
+    llm = None if (no_llm or opts.get("no_llm")) else _load_model(opts.get("model"))
+    _, doc = build(sctx, _moment(since, store), _moment(until, store), ip, template, llm)
     _write(render(doc, fmt), output)
 
 

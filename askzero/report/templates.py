@@ -92,8 +92,8 @@ def _supporting(inc: Incident, ctx: Any) -> Section:
                               f", the external address with the most weight of evidence (score {inc.subject_score:g}: "
                               "IDS alerts by severity, failed logins, blocks).")))
     items += [Sentence(f"Note: {n}.") for n in inc.notes]
-    items.append(Sentence("Written by ask-zero from the logs and configuration alone, without a language model; "
-                          "every sentence cites its records."))
+    items.append(Sentence("Written by ask-zero from the logs and configuration; every sentence below any model-written "
+                          "lead is rendered from the evidence and cites its records."))
     return Section("Supporting information", [Bullets(items)])
 
 
