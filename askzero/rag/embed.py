@@ -76,6 +76,9 @@ def export_onnx(dest: Path) -> Path:
             mean = (out * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(mean, p=2, dim=1)
 
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # our own progress bar says what is happening
     model = Pooled(AutoModel.from_pretrained(str(model_dir()))).eval()
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + f".{os.getpid()}.tmp")

@@ -73,6 +73,7 @@ class SearchIndex:
         self.store = Store(corpus.directory(), create=False)
         self.backend = backend
         self._vectors: tuple[np.ndarray, np.ndarray] | None = None
+        self._synced = False
 
     def close(self) -> None:
         self.store.close()
@@ -107,7 +108,7 @@ class SearchIndex:
         match = fts_query(query)
         if not match:
             return []
-        limit = CANDIDATES if allowed is None else CANDIDATES * 20
+        limit = CANDIDATES if allowed is None else -1  # filtered: rank every match, then keep allowed
         rows = self.store.db.execute(
             "SELECT rowid, bm25(fts, 4.0, 1.0) AS r FROM fts WHERE fts MATCH ? ORDER BY r LIMIT ?",
             (match, limit)).fetchall()
@@ -119,14 +120,17 @@ class SearchIndex:
 
         q = embedder().embed([query])[0]
         if self.backend == "chroma":
-            from askzero.rag.chroma_store import query_chroma
+            from askzero.rag.chroma_store import query_chroma, sync_chroma
 
+            if not self._synced:  # builds made by queries skip chroma: catch up first
+                sync_chroma(self.store, self.corpus)
+                self._synced = True
             labels = None
             if allowed is not None:
-                rows = self.store.rows(sorted(allowed))
-                labels = {"kind": {r[5] for r in rows.values()}, "framework": {r[6] for r in rows.values()}}
                 if not allowed:
                     return []
+                rows = self.store.rows(sorted(allowed))
+                labels = {"kind": {r[5] for r in rows.values()}, "framework": {r[6] for r in rows.values()}}
             return [(c, s) for c, s in query_chroma(self.store, self.corpus, q, CANDIDATES, labels)
                     if allowed is None or c in allowed]
         if self._vectors is None:
