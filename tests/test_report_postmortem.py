@@ -229,3 +229,15 @@ def test_model_lead_is_guarded(demo) -> None:
     text = render(doc)
     assert "198.51.100.99" in text.split("## Supporting information")[1]  # reported as dropped, never as fact
     assert "copied" not in text.split("## Supporting information")[0]
+
+
+def test_model_lead_drops_mixed_and_truncated(demo) -> None:
+    ctx, _ = demo
+    # every fact exists somewhere in the evidence, but the sentence welds two statements together
+    model = FakeModel("pf blocked 203.0.113.7 from 02:15:14 (HoldTimer expired) and was Established again at 02:31:14. "
+                      "Suricata raised 35 alerts involving 203.0.113.7, the first at 01:58:03 [4]. It was blocked at 02:15:14 until")
+    _, doc = build(ctx, template="internal", llm=model)
+    kept = doc.sections[0].blocks[0].sentences
+    assert [s.text for s in kept] == ["Suricata raised 35 alerts involving 203.0.113.7, the first at 01:58:03."]
+    notes = " ".join(s.text for s in doc.sections[-1].blocks[-1].items)
+    assert "mixes facts" in notes and "incomplete" in notes

@@ -32,29 +32,25 @@ def model_lead(summary: list[Sentence], llm: Any) -> tuple[list[Sentence], list[
     allowed = guard.allowed_facts(evidence, "")
     kept: list[Sentence] = []
     notes: list[str] = []
+    known = [entities.facts(s.text) for s in summary]
     for sentence in guard.split_sentences(text):
         result = guard.check(sentence, allowed, None, len(summary))
         if not result.kept:
             notes.append(f"model sentence dropped ({result.reason}): {sentence}")
             continue
-        numbers = {int(n) for n in entities.CITE_RE.findall(sentence)}
-        sources = [s for i, s in enumerate(summary, 1) if i in numbers] or _sharing(sentence, summary)
-        cites = [c for s in sources for c in s.cites]
-        if not cites:
-            notes.append(f"model sentence dropped (no cited fact): {sentence}")
-            continue
         clean = entities.CITE_RE.sub("", sentence).replace(" .", ".").strip()
-        kept.append(Sentence(clean, cites))
+        if not clean.endswith((".", "!", "?")):
+            notes.append(f"model sentence dropped (incomplete): {sentence}")
+            continue
+        # every fact from one statement: the guard checks facts one by one, so a sentence that
+        # joins the block time to the BGP reason would pass it; that mix is an invention too
+        wanted = entities.facts(sentence)
+        numbers = {int(n) for n in entities.CITE_RE.findall(sentence)}
+        whole = [i for i, fs in enumerate(known, 1) if wanted <= fs]
+        if not whole:
+            notes.append(f"model sentence dropped (mixes facts of different statements): {sentence}")
+            continue
+        chosen = [i for i in whole if i in numbers] or whole[:1]
+        kept.append(Sentence(clean, [c for i in chosen for c in summary[i - 1].cites]))
     return kept, notes
 
-
-def _sharing(sentence: str, summary: list[Sentence]) -> list[Sentence]:
-    """The summary sentences a model sentence repeats: those holding its rarest facts (the
-    subject's address is in every sentence and says nothing about which one is meant)."""
-    from askzero.assistant import entities
-
-    facts = [entities.facts(s.text) for s in summary]
-    wanted = entities.facts(sentence)
-    rare = {f for f in wanted if sum(f in fs for fs in facts) <= 2}
-    key = rare or wanted
-    return [s for s, fs in zip(summary, facts) if key & fs]
