@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from askzero.logs import query  # noqa: E402
-from askzero.logs.ingest import FileReport, _index_addresses  # noqa: E402
+from askzero.logs.ingest import _index_addresses  # noqa: E402
 from askzero.logs.store import LogStore  # noqa: E402
 
 # IPv4 text to integer in SQL, for the synthetic rows built inside DuckDB
@@ -37,7 +37,7 @@ def build(store: LogStore, n: int) -> None:
     """n events over 30 days: 65,536 sources, 256 destinations, six kinds, in time order."""
     store.con.execute("INSERT INTO files VALUES (1, 'var/log/synthetic', 'eve', '', 0, 0, 0, 0, 0, NULL, NULL)")
     store.con.execute(f"""
-        INSERT INTO events SELECT 1,
+        INSERT INTO events_staging SELECT 1,
           make_timestamp(1763596800000000 + i * (2592000000000 // {n})), 'eve',
           {KINDS}[1 + (i % 6)::INTEGER],
           '10.' || ((h >> 8) & 255) || '.' || (h & 255) || '.' || ((h >> 16) & 255),
@@ -46,8 +46,11 @@ def build(store: LogStore, n: int) -> None:
           NULL, 'em0', 'in', 'sensor1', NULL, CAST(i // 3 AS VARCHAR), 'event ' || i, NULL,
           i + 1, i * 300, '{{"event_type":"alert"}}', NULL, NULL
         FROM (SELECT i, hash(i) % 16777216 AS h FROM range({n}) t(i))""")
-    store.con.execute(f"UPDATE events SET src4 = {_IPV4_INT.format(c='src')}, dst4 = {_IPV4_INT.format(c='dst')}")
-    _index_addresses(store, [FileReport("var/log/synthetic", "eve", events=n, file_id=1)])
+    store.con.execute(f"UPDATE events_staging SET src4 = {_IPV4_INT.format(c='src')}, "
+                      f"dst4 = {_IPV4_INT.format(c='dst')}")
+    _index_addresses(store)
+    store.con.execute("INSERT INTO events SELECT * FROM events_staging")
+    store.con.execute("DELETE FROM events_staging")
     store.con.execute("CHECKPOINT")
 
 

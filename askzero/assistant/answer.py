@@ -61,10 +61,13 @@ class Answer:
         }
 
 
-def gather(ctx: SiteContext, question: str) -> Answer:
-    """Route the question and run the tools: everything but the phrasing."""
+def gather(ctx: SiteContext, question: str, previous: Route | None = None) -> Answer:
+    """Route the question and run the tools: everything but the phrasing. With ``previous``
+    (a continued conversation), what the question leaves out comes from that route."""
+    from askzero.assistant.history import continue_route
+
     started = time.perf_counter()
-    answer = Answer(question, ctx.site.name, route(question))
+    answer = Answer(question, ctx.site.name, continue_route(route(question), previous))
     r = answer.route
     calls: list[tuple[str, dict[str, Any]]] = []
     if r.intent in ("why_blocked", "why_allowed", "lookup_address"):

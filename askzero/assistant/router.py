@@ -23,6 +23,7 @@ TRIAGE = re.compile(r"\b(worth waking|wake (me|someone|anyone|up)|page (me|someo
 QUOTED = re.compile(r"[\"“«]\s*([^\"”»]{4,})\s*[\"”»]")
 BGP_ROUTE = re.compile(r"\b(prefix\w*|préfixe\w*|route\w*|announce\w*|advertis\w*|accepted|rejected|"
                        r"accept\w*|filtered|AS\s?\d+)\b", re.I)
+LOG_WORDS = re.compile(r"\b(alerts?|events?|logs?|alertes?|événements?|journaux)\b", re.I)
 TIMELINE = re.compile(r"\b(what happened|what went on|timeline|chronolog\w*|que s'est-il passé|"
                       r"qu'est-ce qui s'est passé|activity|activité|summary of|résumé)\b", re.I)
 
@@ -62,6 +63,6 @@ def route(question: str, now: datetime | None = None) -> Route:
         return Route("bgp_flaps", [], found_ports, window)
     if found_ports and (BLOCKED.search(question) or ALLOWED.search(question)):
         return Route("why_port", [], found_ports, window)
-    if TIMELINE.search(question) or (window and WHY.search(question) is None):
+    if TIMELINE.search(question) or (window and LOG_WORDS.search(question)):
         return Route("timeline", [], found_ports, window)
     return Route("unknown", [], found_ports, window)

@@ -17,7 +17,12 @@ def run_question(question: str, opts: dict[str, Any]) -> None:
     site = load_site(opts.get("site"))
     if site.notice:
         click.echo(site.notice, err=True)
-    answer = gather(SiteContext(site), question)
+    previous = None
+    if opts.get("continue"):
+        from askzero.assistant.history import last_route
+
+        previous = last_route(site.name)
+    answer = gather(SiteContext(site), question, previous)
     stream = not opts.get("json")
     if not opts.get("no_llm") and answer.evidence:
         from askzero.assistant.llm import load_llm
@@ -30,10 +35,14 @@ def run_question(question: str, opts: dict[str, Any]) -> None:
                 click.echo(piece, nl=False)
         if stream and answer.lead:
             click.echo("\n")
+    answer.timings["total"] = time.perf_counter() - t0
+    if not opts.get("no_history"):
+        # recorded before the rest is printed: a reader that stops early (| head) loses nothing
+        from askzero.assistant.history import record
+
+        record(answer, continued=bool(opts.get("continue")))
     if stream:
         click.echo(answer.summary + "\n")
-    answer.timings["total"] = time.perf_counter() - t0
-    if stream:
         from askzero.assistant.composer import evidence_block
 
         block = evidence_block(answer.evidence)

@@ -31,16 +31,21 @@ class QuestionGroup(click.Group):
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of text.")
 @click.option("--no-llm", is_flag=True, help="Render the answer from evidence alone, without a model.")
 @click.option("--model", metavar="NAME", help="Model from models.txt (default: the first).")
+@click.option("-c", "--continue", "cont", is_flag=True,
+              help="Continue the last conversation: what the question leaves out comes from the last one.")
+@click.option("--no-history", is_flag=True, help="Do not record this question in the history.")
 @click.version_option(__version__, prog_name="ask-zero")
 @click.pass_context
-def cli(ctx: click.Context, site_spec: str | None, as_json: bool, no_llm: bool, model: str | None) -> None:
+def cli(ctx: click.Context, site_spec: str | None, as_json: bool, no_llm: bool, model: str | None,
+        cont: bool, no_history: bool) -> None:
     """ask-zero: ask about this site's pf rules, logs, intel and compliance, offline.
 
     \b
       ask-zero --site demo "Why is 203.0.113.7 blocked?"
       ask-zero pf test --host host.toml /etc/pf.conf "in on em0 proto tcp from 203.0.113.7 port 40000 to 192.0.2.10 port 22"
     """
-    ctx.obj = {"site": site_spec, "json": as_json, "no_llm": no_llm, "model": model}
+    ctx.obj = {"site": site_spec, "json": as_json, "no_llm": no_llm, "model": model,
+               "continue": cont, "no_history": no_history}
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
 
@@ -53,6 +58,24 @@ def ask_cmd(opts: dict[str, Any], question: tuple[str, ...]) -> None:
     from askzero.cli.ask import run_question
 
     run_question(" ".join(question), opts)
+
+
+@cli.command("history")
+@click.option("-n", "limit", type=int, default=20, show_default=True, help="How many turns.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@click.pass_obj
+def history_cmd(opts: dict[str, Any], limit: int, as_json: bool) -> None:
+    """The questions asked so far, newest last (ask-zero -c continues the last one)."""
+    from askzero.assistant.history import turns
+
+    rows = turns(limit)
+    if as_json or opts.get("json"):
+        emit_json({"turns": rows})
+        return
+    for row in rows:
+        click.echo(f"{row['asked_at']}  #{row['conversation']}  [{row['site']}] {row['question']}")
+        if row["summary"]:
+            click.echo(f"    {row['summary'][:160]}")
 
 
 def _register() -> None:

@@ -73,81 +73,148 @@ class IngestSource:
     ruleset_hash: str | None = None  # for pflog: the ruleset on disk now
 
 
+@dataclass
+class _FileState:
+    """A file's row in ``files`` as this run leaves it; written when the run publishes."""
+
+    id: int
+    path: str
+    format: str
+    fingerprint: str
+    head_len: int
+    offset: int
+    line: int
+    new: bool
+    events: int = 0
+    malformed: int = 0
+    ruleset_hash: str | None = None
+
+
+class _Run:
+    """One ingest: events go to a staging table, committed batch by batch so that memory
+    stays bounded on a multi-GB file; everything else waits in memory until ``publish``
+    moves it all into place in one transaction."""
+
+    def __init__(self, store: LogStore):
+        self.store = store
+        self.files: dict[int, _FileState] = {}  # changed by this run
+        self.malformed: list[tuple] = []
+        self.history: list[tuple] = []
+        self.staged = 0
+        rows = store.sql('SELECT id, path, format, fingerprint, head_len, "offset", line FROM files')
+        self.stored = {r[0]: _FileState(*r, new=False) for r in rows}
+        if store.sql("SELECT count(*) FROM events_staging")[0][0]:
+            store.con.execute("DELETE FROM events_staging")  # left by a run that was killed
+
+    def known(self, fmt: str) -> list[_FileState]:
+        states = {i: f for i, f in self.stored.items() if f.format == fmt}
+        states.update({i: f for i, f in self.files.items() if f.format == fmt})
+        return list(states.values())
+
+    def unchanged(self, src: IngestSource, head: bytes) -> bool:
+        """Read to its end before and not grown since: nothing to do, not even detection."""
+        size = _plain_size(src.path)
+        return any(f.path == src.display and f.head_len and size == f.offset
+                   and _digest(head[: f.head_len]) == f.fingerprint for f in self.stored.values())
+
+    def next_id(self) -> int:
+        return max([0, *self.stored, *self.files]) + 1
+
+    def publish(self) -> None:
+        if not self.staged and not self.files and not self.malformed:
+            return
+        con = self.store.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("INSERT INTO events SELECT * FROM events_staging")
+            _index_addresses(self.store)
+            for f in self.files.values():
+                if f.new:
+                    con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
+                                [f.id, f.path, f.format, f.fingerprint, f.head_len, f.offset, f.line,
+                                 f.events, f.malformed, f.ruleset_hash])
+                else:
+                    con.execute(
+                        'UPDATE files SET path = ?, fingerprint = ?, head_len = ?, "offset" = ?, line = ?, '
+                        "events = events + ?, malformed = malformed + ?, ingested_at = now()::TIMESTAMP, "
+                        "ruleset_hash = coalesce(?, ruleset_hash) WHERE id = ?",
+                        [f.path, f.fingerprint, f.head_len, f.offset, f.line, f.events, f.malformed,
+                         f.ruleset_hash, f.id])
+            if self.malformed:
+                con.executemany("INSERT INTO malformed VALUES (?, ?, ?, ?, ?)", self.malformed)
+            if self.history:
+                con.executemany("INSERT INTO ruleset_history VALUES (?, ?, ?, ?, now()::TIMESTAMP)", self.history)
+            con.execute("DELETE FROM events_staging")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+
 def ingest(store: LogStore, sources: Iterable[IngestSource]) -> list[FileReport]:
-    """Ingest every source in one transaction: all of it lands, or none of it."""
-    con = store.con
-    con.execute("BEGIN TRANSACTION")
-    try:
-        reports = [_ingest_one(store, src) for src in sources]
-        _index_addresses(store, reports)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    """Ingest every source; all of it becomes visible at once, or none of it (a run killed
+    at any point leaves the store as it was)."""
+    run = _Run(store)
+    reports = [_ingest_one(run, src) for src in sources]
+    run.publish()
     return reports
 
 
-def _ingest_one(store: LogStore, src: IngestSource) -> FileReport:
+def _ingest_one(run: _Run, src: IngestSource) -> FileReport:
     head = read_head(src.path, HEAD)
     if not src.path.is_file():
         return FileReport(src.display, src.format, note="missing")
     if not head:
         return FileReport(src.display, src.format, note="empty")
+    if run.unchanged(src, head):
+        return FileReport(src.display, src.format, note="unchanged")
     fmt = formats.module(src.format) if src.format else formats.detect(src.path, head)
     if fmt is None:
         return FileReport(src.display, None, note="format not recognised")
-    file_id, start, note = _identify(store, src, fmt.NAME, head)
-    report = FileReport(src.display, fmt.NAME, resumed_from=start, note=note, file_id=file_id)
+    state, note = _identify(run, src, fmt.NAME, head)
+    start = Position(state.offset, state.line)
+    report = FileReport(src.display, fmt.NAME, resumed_from=start, note=note, file_id=state.id)
     reading = fmt.read(src.path, start)
     batch: list[tuple] = []
-    malformed: list[tuple] = []
     for item in reading:
         if type(item) is Event:
             batch.append(_get_fields(item))
             if len(batch) >= BATCH:
-                _insert(store, file_id, batch)
+                _insert(run.store, state.id, batch)
                 report.events += len(batch)
+                run.staged += len(batch)
                 batch = []
         else:
             report.malformed += 1
             if len(report.examples) < MAX_MALFORMED_KEPT:
                 report.examples.append(item)
-                malformed.append((file_id, item.line, item.offset, item.reason, item.sample))
+                run.malformed.append((state.id, item.line, item.offset, item.reason, item.sample))
     if batch:
-        _insert(store, file_id, batch)
+        _insert(run.store, state.id, batch)
         report.events += len(batch)
-    if malformed:
-        store.con.executemany("INSERT INTO malformed VALUES (?, ?, ?, ?, ?)", malformed)
+        run.staged += len(batch)
     end = reading.position
     # the fingerprint covers only what was read: the rest may still change (a half line)
     head = head[: min(len(head), end.offset)]
-    store.con.execute(
-        'UPDATE files SET path = ?, fingerprint = ?, head_len = ?, "offset" = ?, line = ?, '
-        "events = events + ?, malformed = malformed + ?, ingested_at = now()::TIMESTAMP, "
-        "ruleset_hash = coalesce(?, ruleset_hash) WHERE id = ?",
-        [src.display, _digest(head), len(head), end.offset, end.line, report.events,
-         report.malformed, src.ruleset_hash, file_id],
-    )
-    if src.ruleset_hash and end.line > start.line:
-        store.con.execute("INSERT INTO ruleset_history VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
-                          [file_id, start.line + 1, end.line, src.ruleset_hash])
+    state.path, state.fingerprint, state.head_len = src.display, _digest(head), len(head)
+    state.offset, state.line = end.offset, end.line
+    state.events += report.events
+    state.malformed += report.malformed
+    if src.ruleset_hash:
+        state.ruleset_hash = src.ruleset_hash
+        if end.line > start.line:
+            run.history.append((state.id, start.line + 1, end.line, src.ruleset_hash))
+    run.files[state.id] = state
     return report
 
 
-def _index_addresses(store: LogStore, reports: list[FileReport]) -> None:
-    """Add this run's addresses to addr_index as one sorted run; merge runs when many."""
-    new = [(r.file_id, r.resumed_from.line) for r in reports if r.events and r.file_id is not None]
-    if not new:
-        return
-    scope = " OR ".join("(file_id = ? AND line > ?)" for _ in new)
-    params = [v for pair in new for v in pair]
+def _index_addresses(store: LogStore) -> None:
+    """Add the staged events' addresses to addr_index as one sorted run; merge runs when many."""
     store.con.execute(
         "INSERT INTO addr_index SELECT md5_number_upper(a), time, file_id, line FROM ("
-        f"SELECT src AS a, time, file_id, line FROM events WHERE ({scope}) AND src IS NOT NULL "
-        f"UNION ALL SELECT dst, time, file_id, line FROM events WHERE ({scope}) AND dst IS NOT NULL "
-        "AND dst IS DISTINCT FROM src) ORDER BY 1",
-        params + params,
-    )
+        "SELECT src AS a, time, file_id, line FROM events_staging WHERE src IS NOT NULL "
+        "UNION ALL SELECT dst, time, file_id, line FROM events_staging WHERE dst IS NOT NULL "
+        "AND dst IS DISTINCT FROM src) ORDER BY 1")
     runs = int(store.sql("SELECT coalesce(max(value), '0') FROM meta WHERE key = 'index_runs'")[0][0]) + 1
     if runs > MAX_INDEX_RUNS:
         store.con.execute("CREATE OR REPLACE TEMP TABLE merged AS SELECT * FROM addr_index ORDER BY a")
@@ -158,32 +225,27 @@ def _index_addresses(store: LogStore, reports: list[FileReport]) -> None:
     store.con.execute("INSERT OR REPLACE INTO meta VALUES ('index_runs', ?)", [str(runs)])
 
 
-def _identify(store: LogStore, src: IngestSource, fmt: str, head: bytes) -> tuple[int, Position, str]:
-    """The file's id and where to resume: a known file whose first bytes match, else new."""
-    rows = store.sql(
-        'SELECT id, path, fingerprint, head_len, "offset", line FROM files WHERE format = ?', [fmt]
-    )
-    known = [r for r in rows if (r[3] and r[3] <= len(head) and _digest(head[: r[3]]) == r[2])
-             or (not r[3] and r[1] == src.display)]
+def _identify(run: _Run, src: IngestSource, fmt: str, head: bytes) -> tuple[_FileState, str]:
+    """The file's state and a note: a known file whose first bytes match, else a new one."""
+    states = run.known(fmt)
+    known = [f for f in states if (f.head_len and f.head_len <= len(head)
+                                   and _digest(head[: f.head_len]) == f.fingerprint)
+             or (not f.head_len and f.path == src.display)]
     # the same name first, then the longest matching head
-    known.sort(key=lambda r: (r[1] != src.display, -r[3]))
+    known.sort(key=lambda f: (f.path != src.display, -f.head_len))
     note = ""
     if known:
-        file_id, old_path, _, _, offset, line = known[0]
+        state = known[0]
         size = _plain_size(src.path)
-        if size is None or size >= offset:
-            if old_path != src.display:
-                note = f"same file as {old_path} (rotated or copied): resumed at line {line}"
-            return file_id, Position(offset, line), note
-        note = f"truncated since the last ingest ({size} < {offset} bytes): read from the start"
-    elif any(r[1] == src.display for r in rows):
+        if size is None or size >= state.offset:
+            if state.path != src.display:
+                note = f"same file as {state.path} (rotated or copied): resumed at line {state.line}"
+            return state, note
+        note = f"truncated since the last ingest ({size} < {state.offset} bytes): read from the start"
+    elif any(f.path == src.display for f in states):
         note = "replaced or truncated since the last ingest: read from the start"
-    file_id = store.sql("SELECT coalesce(max(id), 0) + 1 FROM files")[0][0]
-    store.con.execute(
-        "INSERT INTO files VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, NULL, NULL)",
-        [file_id, src.display, fmt, _digest(head), len(head)],
-    )
-    return file_id, Position(), note
+    state = _FileState(run.next_id(), src.display, fmt, _digest(head), len(head), 0, 0, new=True)
+    return state, note
 
 
 def _insert(store: LogStore, file_id: int, rows: list[tuple]) -> None:
@@ -225,7 +287,7 @@ def _insert(store: LogStore, file_id: int, rows: list[tuple]) -> None:
     con = store.con
     con.register("batch", data)
     try:
-        con.execute(f"INSERT INTO events SELECT {', '.join(selected)} FROM batch", params)
+        con.execute(f"INSERT INTO events_staging SELECT {', '.join(selected)} FROM batch", params)
     finally:
         con.unregister("batch")
 

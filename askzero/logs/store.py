@@ -118,7 +118,13 @@ class LogStore:
             self._create()
 
     def _create(self) -> None:
+        version = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'events_staging'").fetchone()
+        if version and version[0]:
+            return  # created before: one query instead of a dozen on every question
         self.con.execute(SCHEMA)
+        # where an ingest writes before it publishes (see ingest._Run)
+        self.con.execute("CREATE TABLE IF NOT EXISTS events_staging AS SELECT * FROM events LIMIT 0")
         self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", [str(SCHEMA_VERSION)])
 
     def close(self) -> None:
