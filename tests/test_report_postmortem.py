@@ -241,3 +241,26 @@ def test_model_lead_drops_mixed_and_truncated(demo) -> None:
     assert [s.text for s in kept] == ["Suricata raised 35 alerts involving 203.0.113.7, the first at 01:58:03."]
     notes = " ".join(s.text for s in doc.sections[-1].blocks[-1].items)
     assert "mixes facts" in notes and "incomplete" in notes
+
+
+def test_configuration_changes_in_timeline(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "site"
+    shutil.copytree(DEMO, root)
+    changed = datetime(2026, 11, 20, 2, 10, tzinfo=timezone.utc).timestamp()
+    os.utime(root / "etc" / "pf.conf", (changed, changed))
+    ctx = SiteContext(load_site(str(root)))
+    store = ctx.logs
+    # as if the ruleset on disk had changed between two ingests of the same pflog
+    store.con.execute("UPDATE ruleset_history SET last_line = 70")
+    store.con.execute("INSERT INTO ruleset_history SELECT file_id, 71, 145, 'feedfacecafebeef', ingested_at "
+                      "FROM ruleset_history")
+    inc, doc = build(ctx)
+    config = [e for e in inc.entries if e.role == "config"]
+    texts = [e.text for e in config]
+    assert "etc/pf.conf was modified (file time)" in texts
+    change = next(e for e in config if e.text.startswith("pf ruleset changed"))
+    assert "-> feedfacecafebeef" in change.text and "records 70 and 71" in change.text
+    assert change.citations == [{"file": "var/log/pflog", "record": "records 70-71"}]
+    assert "pf ruleset changed" in render(doc)

@@ -129,3 +129,23 @@ def test_audit_signature_check_on_a_site(tmp_path: Path) -> None:
         fh.write("pass in quick all\n")
     result = signatures_check(SiteContext(load_site(str(root))))
     assert result.status == "fail" and "etc/pf.conf" in result.summary and "bgpd" not in result.summary
+
+
+def test_site_file_names_the_key(tmp_path: Path) -> None:
+    from askzero.assistant.context import SiteContext
+    from askzero.report.integrity import public_keys, signatures_check
+    from askzero.site import load_site
+
+    root = demo_copy(tmp_path)
+    seed, keynum, pub = make_key(os.urandom(32))
+    (root / "keys").mkdir()
+    (root / "keys" / "ops.pub").write_bytes(pub)
+    with (root / "site.toml").open("a") as fh:
+        fh.write('\n[integrity]\npubkey = "/keys/ops.pub"\n')
+    conf = root / "etc" / "bgpd.conf"
+    (root / "etc" / "bgpd.conf.sig").write_bytes(sign_file(seed, keynum, conf.read_bytes(), "ops.pub"))
+    site = load_site(str(root))
+    assert public_keys(site) == [(root / "keys" / "ops.pub", "keys/ops.pub")]
+    result = signatures_check(SiteContext(site))
+    assert result.status == "pass" and result.evidence[0]["file"] == "etc/bgpd.conf"
+    assert "keys/ops.pub" in result.evidence[0]["note"]

@@ -16,7 +16,7 @@ from typing import Any
 from askzero.errors import SourceError
 from askzero.logs import query as q
 from askzero.report.timeline import (AUTH_FAILURES, CONFIG_CHANGE, Entry, _flow_state, build_entries, bursts,
-                                     citations, when)
+                                     citations, entry_order, when)
 
 MAX_EVENTS = 50_000  # per query: a postmortem window, not a year of logs
 SEVERITY_WEIGHT = {1: 8.0, 2: 4.0, 3: 2.0, 4: 1.0}
@@ -196,6 +196,7 @@ def analyse(ctx: Any, since: datetime | None = None, until: datetime | None = No
         return "context"
 
     entries = build_entries(bursts(mine + routing + config + accepted + context), role_of, net.names())
+    entries = sorted(entries + _config_changes(ctx, store, since or first, until or last), key=entry_order)
     inc = Incident(ctx.site.name, since, until, (first, last), subject, score, entries, mine, notes=notes)
     if subject:
         _figures(inc, mine, config, subject)
@@ -205,6 +206,19 @@ def analyse(ctx: Any, since: datetime | None = None, until: datetime | None = No
         inc.auth_accepted = [e for e in mine if e["kind"] == "auth" and e.get("action") == "accepted"]
         inc.intel = _intel(ctx, subject, notes)
     return inc
+
+
+def _config_changes(ctx: Any, store: Any, since: datetime | None, until: datetime | None) -> list[Entry]:
+    from askzero.report.configchanges import modified_files, ruleset_changes
+    from askzero.report.integrity import config_files
+
+    changes = [e for e in ruleset_changes(store) if (since is None or e.start >= since)
+               and (until is None or e.start <= until)]
+    try:
+        files = config_files(ctx)
+    except Exception:  # noqa: BLE001 - a site without a readable config still has a timeline
+        files = []
+    return changes + modified_files(ctx, files, since, until)
 
 
 def _ident(e: dict[str, Any]) -> tuple:

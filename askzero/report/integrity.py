@@ -39,12 +39,36 @@ def _tables(ruleset: Any):
         yield from _tables(child)
 
 
-def public_keys(site: Any) -> list[tuple[Path, str]]:
-    """The signify public keys under the site's /etc/signify, as (file, cited)."""
-    directory = site.real(KEY_DIR)
-    if not directory.is_dir():
+def named_keys(site: Any) -> list[str]:
+    """Public keys the site names: ``[integrity] pubkey``/``pubkeys`` in its site file.
+
+    Site does not keep its integrity table (yet), so the site file at the site's root is read
+    here; a ``signify_keys`` attribute, if Site grows one, takes precedence."""
+    keys = getattr(site, "signify_keys", None)
+    if keys:
+        return [str(k) for k in keys]
+    import tomllib
+
+    path = site.root / "site.toml"
+    if site.root == Path("/") or not path.is_file():
         return []
-    return [(p, site.cite(f"{KEY_DIR}/{p.name}")) for p in sorted(directory.glob("*.pub"))]
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("integrity", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return []
+    value = table.get("pubkeys", table.get("pubkey", []))
+    return [str(v) for v in (value if isinstance(value, list) else [value])]
+
+
+def public_keys(site: Any) -> list[tuple[Path, str]]:
+    """The signify public keys: those the site names first, then /etc/signify/*.pub (as
+    signify -C looks there), as (file, cited)."""
+    out = [(site.real(k), site.cite(k)) for k in named_keys(site) if site.real(k).is_file()]
+    directory = site.real(KEY_DIR)
+    if directory.is_dir():
+        out += [(p, site.cite(f"{KEY_DIR}/{p.name}")) for p in sorted(directory.glob("*.pub"))
+                if p not in {r for r, _ in out}]
+    return out
 
 
 def signature_checks(ctx: Any, bgp: Any = None) -> list[SignatureCheck]:

@@ -139,6 +139,7 @@ def check_file(real: Path, cited: str, key_paths: list[tuple[Path, str]]) -> Sig
         except (SignifyError, OSError):
             continue
     wanted = key_name(sig)
+    # the key the comment names, then one with the signature's key number, else the first given
     keys.sort(key=lambda k: (Path(k.path).name != wanted, k.keynum != sig.keynum))
     if not keys:
         return SignatureCheck(cited, sig_cited, None, "unverifiable",

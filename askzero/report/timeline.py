@@ -240,5 +240,9 @@ def build_entries(runs: list[list[dict[str, Any]]], role_of: Any, names: dict[st
         lane, text = describe(run, names)
         out.append(Entry(when(run[0]), when(run[-1]), len(run), lane, role_of(run[0]), text,
                          citations(run), run))
-    out.sort(key=lambda x: (x.start, LANES.index(x.lane) if x.lane in LANES else 99, x.text))
+    out.sort(key=entry_order)
     return out
+
+
+def entry_order(x: Entry) -> tuple:
+    return (x.start, LANES.index(x.lane) if x.lane in LANES else 99, x.text)
