@@ -183,9 +183,10 @@ def test_window_and_ip(demo) -> None:
     assert other.subject == "198.51.100.143" and other.first_block is not None and not other.beacons
 
 
-def test_golden_internal(demo) -> None:
-    text = _text(demo[1])
-    path = GOLDEN / "demo-internal.md"
+@pytest.mark.parametrize("template", ["internal", "nis2", "dora"])
+def test_golden(demo, template: str) -> None:
+    text = _text(demo[1], template)
+    path = GOLDEN / f"demo-{template}.md"
     if os.environ.get("ASKZERO_UPDATE_GOLDEN"):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)

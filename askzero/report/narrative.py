@@ -10,7 +10,7 @@ from typing import Any
 from askzero.report.document import Sentence
 from askzero.report.incident import Incident
 from askzero.report.rootcause import PassPath
-from askzero.report.timeline import citations, duration
+from askzero.report.timeline import _plural, citations, duration
 
 
 def hms(inc: Incident, t: datetime) -> str:
@@ -49,23 +49,23 @@ def summary(inc: Incident, paths: list[PassPath]) -> list[Sentence]:
     if fails:
         target = next((h for h in inc.hosts if h.inbound), None)
         where = f" against {_host(target)}" if target else ""
-        out.append(Sentence(
-            f"Between {hms(inc, _t(fails[0]))} and {hms(inc, _t(fails[-1]))}, {s} made {len(fails)} failed "
-            f"login attempts{where}.", citations(fails)))
+        attempts = _plural(len(fails), "failed login attempt")
+        out.append(Sentence(f"Between {hms(inc, _t(fails[0]))} and {hms(inc, _t(fails[-1]))}, {s} made {attempts}"
+                            f"{where}.", citations(fails)))
     for b in inc.beacons:
         out.append(Sentence(
             f"From {hms(inc, b.first)}, {b.src}{_name(inc, b.src)} connected to {s} port {b.dport} about every "
             f"{duration(b.interval)} ({b.count} connections, {b.answered} answered).", b.citations))
     alerts = _alerts(inc)
     if alerts:
-        out.append(Sentence(f"Suricata raised {len(alerts)} alerts involving {s}, the first at "
+        out.append(Sentence(f"Suricata raised {_plural(len(alerts), 'alert')} involving {s}, the first at "
                             f"{hms(inc, inc.first_detection.time)}.", citations(alerts)))  # type: ignore[union-attr]
     if inc.intel_listed:
         out.append(Sentence(f"At {hms(inc, inc.intel_listed.time)} a configuration change named {s}: "
                             f"{_message(inc.intel_listed)}.", inc.intel_listed.citations))
     if inc.first_block:
         blocks = _blocks(inc)
-        out.append(Sentence(f"pf blocked {s} from {hms(inc, inc.first_block.time)}: {len(blocks)} packets by "
+        out.append(Sentence(f"pf blocked {s} from {hms(inc, inc.first_block.time)}: {_plural(len(blocks), 'packet')} by "
                             f"{_rules(blocks)} until {hms(inc, _t(blocks[-1]))}.", citations(blocks)))
     if fails and not inc.auth_accepted:
         out.append(Sentence(f"The authentication log records no successful login from {s}.", citations(fails)))

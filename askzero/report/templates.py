@@ -125,7 +125,8 @@ def internal(inc: Incident, paths: list[PassPath], ctx: Any) -> Document:
     sections = [
         Section("Summary", [Paragraph(nv.summary(inc, paths))]),
         Section("Impact", [Bullets(nv.impact(inc))]),
-        Section("Root causes (hypothesis from the evidence)", [Bullets(nv.root_cause(inc, paths))]),
+        Section("Root causes (hypothesis from the evidence)",
+                [Bullets(nv.root_cause(inc, paths) or [Sentence("Not determinable from the data.")])]),
         Section("Trigger", [Paragraph(trigger or [Sentence("Not determinable from the data.")])]),
         Section("Resolution", [Bullets(nv.resolution(inc) or [Sentence("No containment is recorded.")])]),
         Section("Detection", [Bullets(nv.detection(inc) or [Sentence("No detection is recorded.")])]),
@@ -168,7 +169,7 @@ def nis2(inc: Incident, paths: list[PassPath], ctx: Any) -> Document:
             Paragraph(nv.summary(inc, paths)), Bullets(nv.impact(inc))]),
         Section("Indicators of compromise", [Bullets(_iocs(inc) or [Sentence("None in the data.")])], level=3),
         Section("Final report (Art. 23(4)(d))", [
-            Paragraph([Sentence("Type of threat or root cause:")]), Bullets(nv.root_cause(inc, paths)),
+            Paragraph([Sentence("Type of threat or root cause:")]), Bullets(nv.root_cause(inc, paths) or [Sentence("Not determinable from the data.")]),
             Paragraph([Sentence("Mitigation applied:")]), Bullets(nv.resolution(inc) or [Sentence("None recorded.")]),
             Paragraph([Sentence(f"Cross-border impact: {TODO}.")])]),
         _actions(inc, paths), _figures(inc), *_timeline(inc), _supporting(inc, ctx)]
@@ -210,7 +211,7 @@ def dora(inc: Incident, paths: list[PassPath], ctx: Any) -> Document:
                                         Paragraph([Sentence("Impact:")]), Bullets(nv.impact(inc)),
                                         Paragraph([Sentence("Containment and recovery actions:")]),
                                         Bullets(nv.resolution(inc) or [Sentence("None recorded.")])]),
-        Section("Final report", [Paragraph([Sentence("Root cause:")]), Bullets(nv.root_cause(inc, paths)),
+        Section("Final report", [Paragraph([Sentence("Root cause:")]), Bullets(nv.root_cause(inc, paths) or [Sentence("Not determinable from the data.")]),
                                  Paragraph([Sentence("Lessons learned:")]),
                                  Bullets(nv.went_well(inc) + nv.went_badly(inc, paths))]),
         _actions(inc, paths), _figures(inc), *_timeline(inc), _supporting(inc, ctx)]
