@@ -102,6 +102,11 @@ def test_paths_corpus(tmp_path: Path, embed_env: Path) -> None:  # noqa: F811
 def test_cli_search_json_and_text(site_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["index", "--site", str(site_dir), "--no-chroma"]) == 0
     assert "chunks from 3 files" in capsys.readouterr().out
+    assert main(["index", "--site", str(site_dir), "--no-chroma", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["embedded"] == 0
+    assert main(["index", "--site", str(site_dir), "--no-chroma", "--json", "--rebuild"]) == 0
+    rebuilt = json.loads(capsys.readouterr().out)
+    assert rebuilt["embedded"] == rebuilt["chunks"] > 0
     assert main(["search", "--site", str(site_dir), "--json", "-k", "2", "final report one month"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert len(out["hits"]) == 2

@@ -69,15 +69,21 @@ paths_option = click.option("--path", "paths", multiple=True, metavar="PATH",
 @json_option
 @paths_option
 @click.option("--no-chroma", is_flag=True, help="Do not update the chromadb copy of the vectors.")
+@click.option("--rebuild", is_flag=True, help="Forget the index and build it from scratch.")
 @click.pass_context
-def index(ctx: click.Context, site_spec: str | None, as_json: bool, paths: tuple[str, ...], no_chroma: bool) -> None:
-    """Build or update the retrieval index (knowledge base and the site's configs).
+def index(ctx: click.Context, site_spec: str | None, as_json: bool, paths: tuple[str, ...], no_chroma: bool,
+          rebuild: bool) -> None:
+    """Build or update the retrieval index (knowledge base, the site's configs and log summaries).
 
     Only what changed is read, chunked and embedded again.
     """
     from askzero.rag.indexer import build_index
 
     corpus = _corpus(ctx, site_spec, paths)
+    if rebuild:
+        import shutil
+
+        shutil.rmtree(corpus.directory(), ignore_errors=True)
     with _progress_bars() as progress:
         report = build_index(corpus, progress=progress, chroma=not no_chroma)
     if as_json or _root_opt(ctx, "json"):
