@@ -178,3 +178,13 @@ def test_cli_audit_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     out = tmp_path / "audit.html"
     assert main(["audit", "--site", "demo", "--framework", "pci-dss", "--format", "html", "-o", str(out)]) == 0
     assert "<table>" in out.read_text() and "http:" not in out.read_text() and "https:" not in out.read_text()
+
+
+def test_check_rule_as_evidence(demo_audit) -> None:
+    from askzero.report.audit import as_evidence
+
+    ctx, _, _ = demo_audit
+    evidence = as_evidence([r for r in check_rule(ctx, 53, "nis2") if r.status == "fail"])
+    assert evidence and all(e.kind == "compliance" for e in evidence)
+    assert any(str(e.citation) == "etc/pf.conf:53" and "pf.admin_ports_not_open_to_any: fail" in e.summary
+               for e in evidence)

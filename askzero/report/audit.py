@@ -157,3 +157,22 @@ def check_rule(ctx: Any, rule: Rule | int | str, framework: str | None = None,
         result.controls = _controls(mapping, check, framework)
         out.append(result)
     return out
+
+
+def as_evidence(results: list[CheckResult]) -> list:
+    """Check results as the assistant's Evidence, one per evidence line (so every fact the
+    composer states cites its line), for "is this rule compliant with NIS2?"."""
+    from askzero.evidence import Citation, Evidence
+
+    out = []
+    for r in results:
+        controls = ", ".join(f"{c['framework']} {c['control']} ({c['degree']})" for c in r.controls)
+        fields = {"check": r.check, "status": r.status, "controls": controls}
+        items = r.evidence or [{}]
+        for item in items:
+            cite = Citation(item.get("file", ""), line=item.get("line"), record=item.get("record"))
+            text = f"{r.check}: {r.status}: {r.summary}" + (f" ({item['note']})" if item.get("note") else "")
+            if controls:
+                text += f" Bears on {controls}."
+            out.append(Evidence("compliance", text, cite, fields))
+    return out
