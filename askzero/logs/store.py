@@ -24,7 +24,7 @@ from askzero.logs.record import EVENT_COLUMNS
 from askzero.paths import data_dir
 
 SCHEMA_VERSION = 1
-MEMORY_LIMIT = "1GB"
+MEMORY_LIMIT = "512MB"
 STORE_NAME = "logs.duckdb"
 
 
