@@ -104,7 +104,7 @@ def index(ctx: click.Context, site_spec: str | None, as_json: bool, paths: tuple
 @json_option
 @paths_option
 @click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 100), help="How many hits.")
-@click.option("--kind", metavar="K", help="Only sources of this kind (config, regulation, ...; comma list).")
+@click.option("--kind", metavar="K", help="Only sources of this kind (config, logs, regulation, ...; comma list).")
 @click.option("--framework", metavar="F", help="Only this framework (nis2, dora, pf, bgpd, ...; comma list).")
 @click.option("--mode", type=click.Choice(["fused", "lexical", "vector"]), default="fused", show_default=True)
 @click.option("--backend", type=click.Choice(["numpy", "chroma"]), default="numpy", show_default=True,
@@ -113,7 +113,7 @@ def index(ctx: click.Context, site_spec: str | None, as_json: bool, paths: tuple
 @click.pass_context
 def search(ctx: click.Context, site_spec: str | None, as_json: bool, paths: tuple[str, ...], k: int,
            kind: str | None, framework: str | None, mode: str, backend: str, query: tuple[str, ...]) -> None:
-    """Search the knowledge base and the site's configs; every hit cites file, heading and lines."""
+    """Search the knowledge base, the site's configs and log summaries; hits cite file, heading, lines."""
     from askzero.rag.hybrid import open_index
 
     corpus = _corpus(ctx, site_spec, paths)
