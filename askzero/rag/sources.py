@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from askzero.errors import SiteError, SourceError
+from askzero.rag.logsummary import LOGS_CITE, store_path
 from askzero.sources import Resolver
 
 if TYPE_CHECKING:
@@ -120,8 +121,6 @@ def corpus_for_site(site: "Site", spec: str | None = None) -> Corpus:
         if conf and site.real(conf).is_file():
             sources.append(SourceFile(site.real(conf), site.cite(conf), parser))
     sources += knowledge_files(knowledge)
-    from askzero.rag.logsummary import LOGS_CITE, store_path
-
     logs = store_path(site)
     if logs is not None:
         sources.append(SourceFile(logs, LOGS_CITE, "logs"))
