@@ -55,7 +55,10 @@ def sources_present_and_recent(ctx: Any, store: Any, now: datetime | None = None
         return CheckResult(check, title, "pass",
                            f"All {len(fresh)} log sources were indexed and have events from the last 24 hours.",
                            evidence)
-    status = "fail" if not fresh and (not evidence) else "partial"
+    # pflog and the IDS are what every answer leans on: missing or silent, the check fails
+    primary = ("pflog", "suricata", "wazuh")
+    down = [x for x in missing + stale if x.split(" ", 1)[0] in primary]
+    status = "fail" if down or not evidence else "partial"
     return CheckResult(check, title, status, "; ".join(notes).capitalize() + ".", evidence)
 
 

@@ -7,6 +7,7 @@ same code on one rule as the audit runs on all of them (``check_rule`` in audit.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -99,14 +100,27 @@ def default_deny(ctx: Any, rules: list[Rule]) -> CheckResult:
     main = [r for r in ctx.pf.main.rules if not r.is_anchor]
     base = [r for r in main if r.action == "block" and not r.quick and _is_any(r.src) and _is_any(r.dst)
             and r.interface is None and r.proto is None and r.direction in (None, "in")]
-    if base:
-        return _result("pf.default_deny", title, "pass",
-                       f"`{rule_text(base[0])}` blocks everything no later rule passes.",
-                       [cite(base[0].source, "default block")])
-    first = main[0].source if main else None
-    return _result("pf.default_deny", title, "fail",
-                   "No `block all` (or `block in all`): pf passes what no rule matches.",
-                   [cite(first, "first rule")] if first else [])
+    if not base:
+        first = main[0].source if main else None
+        return _result("pf.default_deny", title, "fail",
+                       "No `block all` (or `block in all`): pf passes what no rule matches.",
+                       [cite(first, "first rule")] if first else [])
+    block = base[0]
+    later = main[main.index(block) + 1:]
+    # a later non-quick "pass all" (either direction) undoes the default block
+    undo = [r for r in later if r.action == "pass" and _is_any(r.src) and _is_any(r.dst) and r.interface is None
+            and r.proto is None and r.dst_port is None and r.direction in (None, block.direction)]
+    evidence = [cite(block.source, "default block")] + [cite(r.source, "passes all traffic") for r in undo]
+    if undo:
+        return _result("pf.default_deny", title, "fail",
+                       f"`{rule_text(block)}` is overridden by `{rule_text(undo[0])}`.", evidence)
+    if block.direction == "in" and not any(r.action == "block" and r.direction in (None, "out") and not r.quick
+                                            and _is_any(r.src) and _is_any(r.dst) and r.interface is None
+                                            for r in base):
+        return _result("pf.default_deny", title, "partial",
+                       f"`{rule_text(block)}` denies inbound only; outbound traffic is passed by default.", evidence)
+    return _result("pf.default_deny", title, "pass",
+                   f"`{rule_text(block)}` blocks everything no later rule passes.", evidence)
 
 
 def antispoof_external(ctx: Any, rules: list[Rule]) -> CheckResult:
@@ -127,13 +141,14 @@ def antispoof_external(ctx: Any, rules: list[Rule]) -> CheckResult:
     if urpf or covered >= set(egress):
         return _result("pf.antispoof_external", title, "pass",
                        f"Spoofed sources are dropped on the external interface(s) {names}.", evidence)
-    if martians or covered:
-        missing = ", ".join(sorted(set(egress) - covered))
+    missing = ", ".join(sorted(set(egress) - covered))
+    if covered:
         return _result("pf.antispoof_external", title, "partial",
-                       f"No `antispoof` (or uRPF) rule covers {missing}; only private and bogon sources "
-                       "are blocked there, not packets forging this site's own addresses.", evidence)
+                       f"antispoof covers some external interfaces but not {missing}.", evidence)
+    # a bogon table is worth having but is not antispoof: it lets in packets forging our own addresses
+    also = "; only private and bogon sources are blocked there" if martians else ""
     return _result("pf.antispoof_external", title, "fail",
-                   f"Nothing drops spoofed sources arriving on {names}.", evidence)
+                   f"No `antispoof` (or uRPF) rule covers {missing}{also}.", evidence)
 
 
 def _private_source(ctx: Any, rule: Rule) -> bool:
@@ -176,18 +191,26 @@ def skip_only_loopback(ctx: Any, rules: list[Rule]) -> CheckResult:
 
 def block_rules_logged(ctx: Any, rules: list[Rule]) -> CheckResult:
     title = "Block rules are logged"
-    blocks = [r for r in rules if r.action == "block"]
-    silent = [r for r in blocks if not r.log]
+    egress = [i.name for i in ctx.host.members("egress")]
+    blocks = [r for r in rules if r.action == "block"
+              and (not egress or any(_applies_on(ctx, r, i) for i in egress))]
     if not blocks:
-        return _result("pf.block_rules_logged", title, "not-evaluable", "No block rule to examine.", [])
+        return _result("pf.block_rules_logged", title, "not-evaluable",
+                       "No block rule that decides traffic on an external interface.", [])
+    silent = [r for r in blocks if not r.log]
+    default = [r for r in blocks if not r.quick and _is_any(r.src) and _is_any(r.dst) and r.interface is None
+               and r.proto is None and r.path == ""]
     evidence = [cite(r.source, f"not logged: {rule_text(r)}") for r in silent]
     if not silent:
         return _result("pf.block_rules_logged", title, "pass",
-                       f"All {len(blocks)} block rules log to pflog.",
+                       f"All {len(blocks)} block rules deciding external traffic log to pflog.",
                        [cite(r.source, "logged") for r in blocks])
-    status = "fail" if len(silent) == len(blocks) else "partial"
-    return _result("pf.block_rules_logged", title, status,
-                   f"{len(silent)} of {len(blocks)} block rules leave no trace in pflog.", evidence)
+    if any(r in silent for r in default) or len(silent) == len(blocks):
+        return _result("pf.block_rules_logged", title, "fail",
+                       "The default block rule does not log: what pf drops by default leaves no trace.", evidence)
+    return _result("pf.block_rules_logged", title, "partial",
+                   f"{len(silent)} of {len(blocks)} block rules deciding external traffic leave no trace in pflog.",
+                   evidence)
 
 
 def admin_ports_not_open_to_any(ctx: Any, rules: list[Rule]) -> CheckResult:
@@ -205,36 +228,69 @@ def admin_ports_not_open_to_any(ctx: Any, rules: list[Rule]) -> CheckResult:
         hits = _ports(r, ADMIN_PORTS)
         if hits:
             open_rules.append((r, hits))
+    limited = [r for r, _ in open_rules if _rate_limited(r)]
     evidence = [cite(r.source, ", ".join(f"{n} ({p})" for p, n in hits) + " from any: " + rule_text(r))
                 for r, hits in open_rules]
-    if open_rules:
-        ports = sorted({f"{n} ({p})" for _, hits in open_rules for p, n in hits})
-        return _result("pf.admin_ports_not_open_to_any", title, "fail",
-                       f"{', '.join(ports)} reachable from any address on the external side.", evidence)
-    return _result("pf.admin_ports_not_open_to_any", title, "pass",
-                   "No pass rule opens an administration port to any source on the external side.", [])
+    if not open_rules:
+        return _result("pf.admin_ports_not_open_to_any", title, "pass",
+                       "No pass rule opens an administration port to any source on the external side.", [])
+    ports = sorted({f"{n} ({p})" for _, hits in open_rules for p, n in hits})
+    if len(limited) == len(open_rules):
+        return _result("pf.admin_ports_not_open_to_any", title, "partial",
+                       f"{', '.join(ports)} reachable from any address, rate-limited with an overload table.",
+                       evidence)
+    return _result("pf.admin_ports_not_open_to_any", title, "fail",
+                   f"{', '.join(ports)} reachable from any address on the external side.", evidence)
+
+
+def _rate_limited(rule: Rule) -> bool:
+    options = " ".join(rule.state_options)
+    return "max-src-conn-rate" in options and "overload" in options
 
 
 def no_cleartext_admin(ctx: Any, rules: list[Rule]) -> CheckResult:
     title = "No cleartext administration protocols"
-    found = [(r, _ports(r, CLEARTEXT_ADMIN)) for r in rules
-             if r.action == "pass" and r.dst_port is not None]
-    found = [(r, hits) for r, hits in found if hits]
+    found, http = [], []
+    for r in rules:
+        if r.action != "pass" or r.dst_port is None or not _to_firewall(ctx, r):
+            continue
+        hits = _ports(r, CLEARTEXT_ADMIN)
+        if hits:
+            found.append((r, hits))
+        elif r.dst_port.matches(80) and not any(t.kind == "rdr-to" for t in r.translations):
+            http.append(r)  # plain http to the firewall itself: a web console without TLS
     evidence = [cite(r.source, ", ".join(f"{n} ({p})" for p, n in hits) + ": " + rule_text(r)) for r, hits in found]
+    evidence += [cite(r.source, "http (80) to the firewall: " + rule_text(r)) for r in http]
     if found:
         return _result("pf.no_cleartext_admin", title, "fail",
-                       "Pass rules name cleartext administration protocols.", evidence)
+                       "Pass rules let telnet, ftp, tftp, snmp or the r-services reach the firewall.", evidence)
+    if http:
+        return _result("pf.no_cleartext_admin", title, "partial",
+                       "Plain http reaches the firewall itself (a web console without TLS?).", evidence)
     return _result("pf.no_cleartext_admin", title, "pass",
-                   "No pass rule names telnet, ftp, tftp, snmp or the r-services.", [])
+                   "No pass rule lets telnet, ftp, tftp, snmp, the r-services or plain http reach the firewall.", [])
+
+
+def _to_firewall(ctx: Any, rule: Rule) -> bool:
+    """Whether the rule's destination can be the firewall itself (or anything, including it)."""
+    dst = rule.dst
+    if _is_any(dst) or dst.kind in ("self", "dynamic", "iface"):
+        return True
+    if dst.kind == "net" and dst.net is not None:
+        return any(a.ip in dst.net for a in ctx.host.self_addresses() if a.version == dst.net.version)
+    return False
 
 
 def egress_filtering(ctx: Any, rules: list[Rule]) -> CheckResult:
     title = "Egress filtering: internal networks reach only what they need"
     internal = internal_interfaces(ctx)
-    if not internal:
+    egress = [i.name for i in ctx.host.members("egress")]
+    if not internal and not egress:
         return _result("pf.egress_filtering", title, "not-evaluable",
-                       "The host profile names no internal interface.", [])
-    open_on: dict[str, list[Rule]] = {}
+                       "The host profile names neither internal nor external interfaces.", [])
+    open_out = [r for r in rules if r.action == "pass" and r.direction in (None, "out") and _wide(r)
+                and _is_any(r.src) and any(_applies_on(ctx, r, i) for i in egress)]
+    open_in: dict[str, list[Rule]] = {}
     restricted: dict[str, list[Rule]] = {}
     for iface in internal:
         for r in rules:
@@ -244,38 +300,67 @@ def egress_filtering(ctx: Any, rules: list[Rule]) -> CheckResult:
                 continue  # a floating rule for other sources says nothing about this network
             if r.proto in ("icmp", "icmp6"):
                 continue
-            wide = _is_any(r.dst) and r.dst_port is None
-            (open_on if wide else restricted).setdefault(iface, []).append(r)
-    evidence = [cite(r.source, f"{i}: any destination, any port: {rule_text(r)}")
-                for i, rs in open_on.items() for r in rs]
+            (open_in if _wide(r) else restricted).setdefault(iface, []).append(r)
+    evidence = [cite(r.source, f"passes out any source to any destination on any port: {rule_text(r)}")
+                for r in open_out]
+    evidence += [cite(r.source, f"{i}: any destination, any port: {rule_text(r)}") for i, rs in open_in.items() for r in rs]
     evidence += [cite(r.source, f"{i}: restricted to {rule_text(r)}") for i, rs in restricted.items() for r in rs]
     if len({r.source for r in rules}) == 1:  # one rule asked about: judge that rule alone
-        if open_on:
+        if open_out or open_in:
             return _result("pf.egress_filtering", title, "fail",
-                           "The rule lets an internal network reach any destination on any port.", evidence)
+                           "The rule lets traffic leave for any destination on any port.", evidence)
         return _result("pf.egress_filtering", title, "pass", "The rule does not open egress wholesale.", evidence)
-    if not open_on:
-        return _result("pf.egress_filtering", title, "pass",
-                       f"Outbound traffic from {', '.join(internal)} is limited by destination or port.", evidence)
-    names = ", ".join(sorted(open_on))
-    status = "fail" if set(open_on) >= set(internal) else "partial"
-    return _result("pf.egress_filtering", title, status,
-                   f"Hosts behind {names} may connect to any destination on any port.", evidence)
+    names = ", ".join(sorted(open_in))
+    if open_out and open_in:
+        return _result("pf.egress_filtering", title, "fail",
+                       f"Hosts behind {names} may connect to any destination on any port, and "
+                       f"`{rule_text(open_out[0])}` passes it out unrestricted.", evidence)
+    if open_out or open_in:
+        where = f"hosts behind {names}" if open_in else "the external interface"
+        return _result("pf.egress_filtering", title, "partial",
+                       f"Outbound traffic is restricted only in part: {where} may reach any destination on any port.",
+                       evidence)
+    return _result("pf.egress_filtering", title, "pass",
+                   "Outbound traffic is limited by destination or port.", evidence)
 
 
-def _lint_check(check: str, kinds: tuple[str, ...], title: str) -> Callable[[Any, list[Rule]], CheckResult]:
-    def run(ctx: Any, rules: list[Rule]) -> CheckResult:
-        lines = {(r.source.file, r.source.line) for r in rules}
-        findings = [f for f in lint(ctx.pf) if f.check in kinds and (f.source.file, f.source.line) in lines]
-        evidence = [cite(f.source, f.message) for f in findings]
-        if findings:
-            return _result(check, title, "fail", f"{len(findings)} rule(s): " + findings[0].message, evidence)
-        return _result(check, title, "pass", "pf lint finds none.", [])
-    return run
+def _wide(rule: Rule) -> bool:
+    return _is_any(rule.dst) and rule.dst_port is None and rule.proto not in ("icmp", "icmp6")
 
 
-no_shadowed_rules = _lint_check("pf.no_shadowed_rules", ("shadowed",), "No shadowed rules")
-no_redundant_rules = _lint_check("pf.no_redundant_rules", ("redundant",), "No redundant rules")
+def _shadowing_action(ctx: Any, message: str) -> str | None:
+    m = re.search(r"at (\S+):(\d+)", message)
+    if not m:
+        return None
+    actions = {r.action for r in all_rules(ctx.pf) if r.source.file == m.group(1) and r.source.line == int(m.group(2))}
+    return actions.pop() if len(actions) == 1 else None
+
+
+def no_shadowed_rules(ctx: Any, rules: list[Rule]) -> CheckResult:
+    title = "No shadowed rules"
+    lines = {(r.source.file, r.source.line): r for r in rules}
+    findings = [f for f in lint(ctx.pf) if f.check == "shadowed" and (f.source.file, f.source.line) in lines]
+    opposite = [f for f in findings if _shadowing_action(ctx, f.message) != lines[(f.source.file, f.source.line)].action]
+    evidence = [cite(f.source, f.message) for f in findings]
+    if opposite:
+        return _result("pf.no_shadowed_rules", title, "fail",
+                       f"{len(opposite)} rule(s) never decide as written: " + opposite[0].message, evidence)
+    if findings:
+        return _result("pf.no_shadowed_rules", title, "partial",
+                       f"{len(findings)} rule(s) shadowed by rules with the same action (dead, not harmful).", evidence)
+    return _result("pf.no_shadowed_rules", title, "pass", "pf lint finds no shadowed rule.", [])
+
+
+def no_redundant_rules(ctx: Any, rules: list[Rule]) -> CheckResult:
+    title = "No redundant rules"
+    lines = {(r.source.file, r.source.line) for r in rules}
+    findings = [f for f in lint(ctx.pf) if f.check == "redundant" and (f.source.file, f.source.line) in lines]
+    if findings:  # redundancy does not weaken the policy: partial, for the ruleset review to merge
+        return _result("pf.no_redundant_rules", title, "partial",
+                       f"{len(findings)} redundant rule(s): " + findings[0].message,
+                       [cite(f.source, f.message) for f in findings])
+    return _result("pf.no_redundant_rules", title, "pass", "pf lint finds no redundant rule.", [])
+
 
 # check id -> (function, whether it applies to a single rule)
 PF_CHECKS: dict[str, tuple[Callable[[Any, list[Rule]], CheckResult], bool]] = {
