@@ -31,6 +31,7 @@ MRR_DEPTH = 10
 class Gold:
     question: str
     answers: frozenset[tuple[str, str]]  # (file, last heading)
+    group: str = "direct"
 
 
 def load_gold(path: Path) -> list[Gold]:
@@ -38,7 +39,7 @@ def load_gold(path: Path) -> list[Gold]:
     out = []
     for q in data["q"]:
         answers = {(q["file"], q["heading"])} | {(f, h) for f, h in q.get("also", [])}
-        out.append(Gold(q["question"], frozenset(answers)))
+        out.append(Gold(q["question"], frozenset(answers), q.get("group", "direct")))
     return out
 
 
@@ -53,6 +54,12 @@ def first_relevant(hits: list[Hit], gold: Gold) -> int | None:
     return None
 
 
+def _scores(ranks: list[int | None], k: int) -> dict:
+    n = max(len(ranks), 1)
+    return {f"recall@{k}": round(sum(1 for r in ranks if r is not None and r <= k) / n, 4),
+            f"mrr@{MRR_DEPTH}": round(sum(1 / r for r in ranks if r is not None) / n, 4), "n": len(ranks)}
+
+
 def evaluate(site: str | None, gold: list[Gold], k: int) -> dict:
     corpus = resolve_corpus(site)
     t0 = time.monotonic()
@@ -61,7 +68,8 @@ def evaluate(site: str | None, gold: list[Gold], k: int) -> dict:
     results: dict[str, dict] = {}
     try:
         for mode in MODES:
-            ranks, misses, t1 = [], [], time.monotonic()
+            ranks: list[int | None] = []
+            misses, t1 = [], time.monotonic()
             for g in gold:
                 hits = index.search(g.question, k=max(k, MRR_DEPTH), mode=mode)
                 rank = first_relevant(hits, g)
@@ -69,11 +77,11 @@ def evaluate(site: str | None, gold: list[Gold], k: int) -> dict:
                 if rank is None or rank > k:
                     misses.append({"question": g.question, "rank": rank,
                                    "got": [f"{h.file} | {leaf(h.heading)}" for h in hits[:3]]})
-            n = len(gold)
             results[mode] = {
-                f"recall@{k}": round(sum(1 for r in ranks if r is not None and r <= k) / n, 4),
-                f"mrr@{MRR_DEPTH}": round(sum(1 / r for r in ranks if r is not None) / n, 4),
-                "ms_per_query": round(1000 * (time.monotonic() - t1) / n, 1),
+                **_scores(ranks, k),
+                "ms_per_query": round(1000 * (time.monotonic() - t1) / len(gold), 1),
+                "groups": {grp: _scores([r for r, g in zip(ranks, gold) if g.group == grp], k)
+                           for grp in sorted({g.group for g in gold})},
                 "misses": misses,
             }
     finally:
@@ -98,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'mode':8} {'recall@' + str(args.k):>9} {'MRR@' + str(MRR_DEPTH):>7} {'ms/query':>9}")
     for mode, r in report["modes"].items():
         print(f"{mode:8} {r[f'recall@{args.k}']:9.3f} {r[f'mrr@{MRR_DEPTH}']:7.3f} {r['ms_per_query']:9.1f}")
+        for grp, g in r["groups"].items():
+            label = f"  {grp} ({g['n']})"
+            print(f"{label:17} {g[f'recall@{args.k}']:9.3f} {g[f'mrr@{MRR_DEPTH}']:7.3f}")
     if args.misses:
         for mode, r in report["modes"].items():
             for m in r["misses"]:
