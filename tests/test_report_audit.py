@@ -228,3 +228,19 @@ def test_pf_variants(tmp_path: Path, name: str) -> None:
     for check, status in expected.items():
         result = PF_CHECKS[check][0](ctx, rules)
         assert result.status == status, (name, result)
+
+
+WILD = Path(__file__).resolve().parent.parent.parent / "shared" / "samples" / "pf-wild"
+
+
+@pytest.mark.skipif(not WILD.is_dir(), reason="../shared/samples not present")
+def test_audit_survives_wild_rulesets(tmp_path: Path) -> None:
+    """Real pf.conf files from public repositories: every check answers, none raises."""
+    for sample in sorted(WILD.glob("*pf.conf")):
+        root = tmp_path / sample.name
+        (root / "etc").mkdir(parents=True)
+        (root / "etc" / "pf.conf").write_bytes(sample.read_bytes())
+        (root / "site.toml").write_text('name = "wild"\nroot = "."\n[pf]\nconf = "/etc/pf.conf"\n')
+        report = run_audit(SiteContext(load_site(str(root))), mapping={})
+        assert {r.check for r in report.results} == set(CHECK_IDS), sample.name
+        assert all("\n" not in r.summary for r in report.results), sample.name

@@ -61,7 +61,9 @@ def run_audit(ctx: Any, framework: str | None = None, now: datetime | None = Non
         try:
             rules = all_rules(ctx.pf)
         except AskZeroError as exc:
-            pf_error = f"pf.conf does not load: {exc}"
+            issues = [str(i) for i in getattr(exc, "issues", [])] or str(exc).splitlines()
+            more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
+            pf_error = f"pf.conf does not load: {issues[0] if issues else exc}{more}"
     for check, (run, _) in PF_CHECKS.items():
         results.append(_not_evaluable(check, pf_error) if pf_error else run(ctx, rules))
 
