@@ -80,6 +80,7 @@ class Incident:
     auth_accepted: list[dict[str, Any]] = field(default_factory=list)
     intel: list[Any] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    candidates: list[tuple[str, float]] = field(default_factory=list)  # ranked external sources
 
     def seconds(self, a: Moment | None, b: Moment | None) -> float | None:
         return None if a is None or b is None else (b.time - a.time).total_seconds()
@@ -197,7 +198,8 @@ def analyse(ctx: Any, since: datetime | None = None, until: datetime | None = No
 
     entries = build_entries(bursts(mine + routing + config + accepted + context), role_of, net.names())
     entries = sorted(entries + _config_changes(ctx, store, since or first, until or last), key=entry_order)
-    inc = Incident(ctx.site.name, since, until, (first, last), subject, score, entries, mine, notes=notes)
+    inc = Incident(ctx.site.name, since, until, (first, last), subject, score, entries, mine, notes=notes,
+                   candidates=ranked)
     if subject:
         _figures(inc, mine, config, subject)
         inc.hosts = _hosts(mine, subject, net)

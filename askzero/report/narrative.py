@@ -201,6 +201,12 @@ def went_well(inc: Incident) -> list[Sentence]:
         lag = (inc.first_block.time - inc.intel_listed.time).total_seconds()
         out.append(Sentence(f"The feed update took effect: the first block came {duration(lag)} after it.",
                             inc.intel_listed.citations + inc.first_block.citations))
+    for m in inc.intel:
+        listed = inc.intel_listed
+        if m.valid_from and listed and m.valid_from <= listed.time and (listed.time - m.valid_from).total_seconds() < 3600:
+            out.append(Sentence(f"Feed {m.feed}'s indicator (valid from {hms(inc, m.valid_from)}) reached pf "
+                                f"{duration((listed.time - m.valid_from).total_seconds())} later.",
+                                [{"file": m.file, "line": m.line}] + listed.citations))
     if inc.auth_failures and not inc.auth_accepted:
         out.append(Sentence(f"None of the {len(inc.auth_failures)} login attempts succeeded.",
                             citations(inc.auth_failures)))

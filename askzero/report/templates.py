@@ -91,6 +91,10 @@ def _supporting(inc: Incident, ctx: Any) -> Section:
         items.append(Sentence(f"Subject chosen: {inc.subject}" + (" (given with --ip)." if inc.subject_score == 0 else
                               f", the external address with the most weight of evidence (score {inc.subject_score:g}: "
                               "IDS alerts by severity, failed logins, blocks).")))
+    others = [f"{a} (score {s:g})" for a, s in inc.candidates if a != inc.subject][:4]
+    if others:
+        items.append(Sentence("Other external sources with evidence against them, not covered here (use --ip): "
+                              + ", ".join(others) + "."))
     items += [Sentence(f"Note: {n}.") for n in inc.notes]
     items.append(Sentence("Written by ask-zero from the logs and configuration; every sentence below any model-written "
                           "lead is rendered from the evidence and cites its records."))
@@ -120,7 +124,8 @@ def internal(inc: Incident, paths: list[PassPath], ctx: Any) -> Document:
     first = inc.first_malicious.time if inc.first_malicious else inc.span[0]
     meta = [("Date", f"{first:%Y-%m-%d}" if first else "unknown"), ("Authors", "ask-zero (draft from evidence)"),
             ("Status", "Draft for review, action items open"), ("Blameless", "this report describes systems, not people")]
-    trigger = [Sentence(f"The first recorded event: {inc.first_malicious.what} at {nv.stamp(inc.first_malicious.time)}.",
+    trigger = [Sentence(f"The first recorded event involving {inc.subject}: "
+                        f"{inc.first_malicious.what.split(': ', 1)[-1]} at {nv.stamp(inc.first_malicious.time)}.",
                         inc.first_malicious.citations)] if inc.first_malicious else []
     sections = [
         Section("Summary", [Paragraph(nv.summary(inc, paths))]),
