@@ -265,3 +265,20 @@ def test_configuration_changes_in_timeline(tmp_path: Path) -> None:
     assert "-> feedfacecafebeef" in change.text and "records 70 and 71" in change.text
     assert change.citations == [{"file": "var/log/pflog", "record": "records 70-71"}]
     assert "pf ruleset changed" in render(doc)
+
+
+def test_context_aggregated_when_large(demo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from askzero.report import incident
+
+    ctx, reports = demo
+    monkeypatch.setattr(incident, "CONTEXT_EVENTS", 0)
+    inc, doc = build(ctx)
+    context = [e for e in inc.entries if e.role == "context"]
+    assert context and all(e.lane in ("pflog", "ids") for e in context)
+    assert sum(e.count for e in context) == sum(e.count for e in reports["internal"][0].entries if e.role == "context")
+    assert "2 packets from 198.51.100.77 to 192.0.2.10 telnet/23 blocked by rule 2" in [e.text for e in context]
+    assert any("summarised" in n for n in inc.notes)
+    records = {f["path"]: f["line"] for f in ctx.logs.files()}
+    for c in doc.citations():
+        if "record" in c:
+            assert all(1 <= int(n) <= records[c["file"]] for n in re.findall(r"\d+", c["record"]))

@@ -10,7 +10,7 @@ import ipaddress
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from askzero.errors import SourceError
@@ -139,23 +139,61 @@ def _fetch(store: Any, flt: q.Filter, notes: list[str]) -> list[dict[str, Any]]:
     return res.events
 
 
-def rank_subjects(events: list[dict[str, Any]], net: Network) -> list[tuple[str, float]]:
-    """External addresses by weight of evidence: IDS alerts by severity, failed logins, blocks."""
+def rank_subjects(store: Any, window: dict[str, Any], net: Network) -> list[tuple[str, float]]:
+    """External addresses by weight of evidence: IDS alerts by severity, failed logins, blocks.
+
+    Aggregated in the store (a busy firewall blocks millions of packets a day)."""
     score: Counter = Counter()
-    for e in events:
-        kind = e["kind"]
-        if kind in DETECTIONS:
-            weight = SEVERITY_WEIGHT.get(e.get("severity") or 3, 2.0)
-        elif kind == "auth" and e.get("action") in AUTH_FAILURES:
-            weight = 1.0
-        elif kind == "block":
-            weight = 0.25
-        else:
-            continue
-        for a in (e.get("src"), e.get("dst")):
-            if a and not net.internal(a):
-                score[a] += weight
+    parts = [(q.Filter(kinds=DETECTIONS, **window), "coalesce(e.severity, 3)"),
+             (q.Filter(kinds=("auth",), actions=AUTH_FAILURES, **window), "0"),
+             (q.Filter(kinds=("block",), **window), "-1")]
+    for flt, severity in parts:
+        where, params = flt.where(store)
+        for src, dst, sev, n in store.sql(f"SELECT e.src, e.dst, {severity}, count(*) FROM events e "
+                                          f"WHERE {where} GROUP BY ALL", params):
+            weight = 1.0 if sev == 0 else 0.25 if sev == -1 else SEVERITY_WEIGHT.get(sev, 2.0)
+            for a in (src, dst):
+                if a and not net.internal(a):
+                    score[a] += weight * n
     return sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+CONTEXT_EVENTS = 2000  # other sources' alerts and blocks listed burst by burst up to this many
+
+
+def _context(store: Any, window: dict[str, Any], subject: str | None, notes: list[str]) -> tuple[list, list[Entry]]:
+    """Alerts and blocks not involving the subject: as events when few, else aggregated per
+    (kind, source, destination, port, rule or signature) with counts and record spans."""
+    where, params = q.Filter(kinds=(*DETECTIONS, "block"), **window).where(store)
+    if subject:
+        mine, more = q.Filter(ip=subject).where(store)
+        where, params = f"({where}) AND NOT ({mine})", params + more
+    total = store.sql(f"SELECT count(*) FROM events e WHERE {where}", params)[0][0]
+    if total <= CONTEXT_EVENTS:
+        rows = store.sql(f"SELECT {q._select_fields()} FROM events e WHERE {where} ORDER BY e.time, e.file_id, e.line",
+                         params)
+        paths = q._paths(store)
+        return [q._event_dict(r, paths) for r in rows], []
+    paths = q._paths(store)
+    groups = store.sql(
+        f"SELECT e.kind, e.src, e.dst, e.dport, coalesce(e.rule, e.signature), count(*), min(e.time), max(e.time), "
+        f"e.file_id, min(e.line), max(e.line) FROM events e WHERE {where} GROUP BY ALL ORDER BY 6 DESC LIMIT 40",
+        params)
+    notes.append(f"{total} alerts and blocks not involving the subject are summarised in the 40 largest groups")
+    out = []
+    for kind, src, dst, dport, label, n, first, last, file_id, lo, hi in groups:
+        from askzero.report.timeline import _plural, service
+
+        path = paths.get(file_id, "?")
+        if kind == "block":
+            cite = {"file": path, "record": f"record {lo}" if lo == hi else f"records {lo}-{hi}"}
+            text = f"{_plural(n, 'packet')} from {src} to {dst} {service(dport)} blocked by rule {label}"
+        else:
+            cite = {"file": path, "line": lo} if lo == hi else {"file": path, "lines": [lo, hi]}
+            text = f"{_plural(n, 'IDS alert')} \"{label}\" for {src} -> {dst} {service(dport)}"
+        out.append(Entry(first.replace(tzinfo=timezone.utc), last.replace(tzinfo=timezone.utc), n,
+                         "pflog" if kind == "block" else "ids", "context", text, [cite]))
+    return [], out
 
 
 def analyse(ctx: Any, since: datetime | None = None, until: datetime | None = None,
@@ -168,9 +206,7 @@ def analyse(ctx: Any, since: datetime | None = None, until: datetime | None = No
     net = Network(ctx)
     first, last, _ = q.first_last(store, q.Filter(since=since, until=until))
     window = dict(since=since, until=until)
-    suspicious = _fetch(store, q.Filter(kinds=(*DETECTIONS, "block"), **window), notes)
-    suspicious += _fetch(store, q.Filter(kinds=("auth",), actions=AUTH_FAILURES, **window), notes)
-    ranked = rank_subjects(suspicious, net)
+    ranked = rank_subjects(store, window, net)
     subject = ip or (ranked[0][0] if ranked else None)
     score = dict(ranked).get(subject, 0.0) if subject else 0.0
 
@@ -181,7 +217,7 @@ def analyse(ctx: Any, since: datetime | None = None, until: datetime | None = No
               if CONFIG_CHANGE.search(e.get("message") or "") or (subject and subject in (e.get("message") or ""))]
     accepted = [e for e in _fetch(store, q.Filter(kinds=("auth",), actions=("accepted",), **window), notes)
                 if _ident(e) not in mine_keys]
-    context = [e for e in suspicious if _ident(e) not in mine_keys]
+    context, context_groups = _context(store, window, subject, notes)
 
     def role_of(e: dict[str, Any]) -> str:
         if _ident(e) in mine_keys:
@@ -197,7 +233,8 @@ def analyse(ctx: Any, since: datetime | None = None, until: datetime | None = No
         return "context"
 
     entries = build_entries(bursts(mine + routing + config + accepted + context), role_of, net.names())
-    entries = sorted(entries + _config_changes(ctx, store, since or first, until or last), key=entry_order)
+    entries = sorted(entries + context_groups + _config_changes(ctx, store, since or first, until or last),
+                     key=entry_order)
     inc = Incident(ctx.site.name, since, until, (first, last), subject, score, entries, mine, notes=notes,
                    candidates=ranked)
     if subject:
