@@ -98,3 +98,22 @@ def test_bgp_route_without_a_neighbor_asks_every_neighbor(ctx):
     answer = gather(ctx, "Is 198.51.100.0/24 accepted by bgpd?")
     assert sorted(e.fields["neighbor"] for e in answer.evidence if e.kind == "bgp_route") == [
         "192.0.2.1", "198.51.100.1"]
+
+
+def test_rule_compliance_names_the_failing_check_and_its_controls(ctx):
+    answer = gather(ctx, "Is the rule at etc/pf.conf:53 compliant with NIS2?")
+    assert answer.route.intent == "compliance"
+    failing = [e for e in answer.evidence if e.kind == "compliance" and e.fields["status"] == "fail"]
+    assert [e.fields["check"] for e in failing] == ["pf.admin_ports_not_open_to_any"]
+    assert "nis2 21(2)(i)" in failing[0].summary
+    assert (failing[0].citation.file, failing[0].citation.line) == ("etc/pf.conf", 53)
+
+
+def test_rule_by_pflog_number_and_site_wide_audit(ctx):
+    by_number = gather(ctx, "Is rule 17 compliant with PCI DSS?")
+    assert {(e.citation.file, e.citation.line) for e in by_number.evidence if e.kind == "compliance"} == {
+        ("etc/pf.conf", 53)}
+    site = gather(ctx, "Is this site compliant with NIS2?")
+    (summary,) = [e for e in site.evidence if e.kind == "compliance_summary"]
+    assert summary.summary.startswith("The audit ran")
+    assert all(e.fields["status"] in ("fail", "partial") for e in site.evidence if e.kind == "compliance")

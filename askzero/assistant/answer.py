@@ -76,6 +76,8 @@ def gather(ctx: SiteContext, question: str, previous: Route | None = None) -> An
         calls.append(("explain_address", args))
     elif r.intent == "why_port":
         calls.append(("explain_port", {"port": r.ports[0], "want_block": bool(BLOCKED.search(question))}))
+    elif r.intent == "compliance":
+        calls.append(("compliance_check", {"question": question}))
     elif r.intent == "bgp_route":
         calls.append(("bgp_route", {"prefix": r.addresses[0], "question": question}))
     elif r.intent == "triage":

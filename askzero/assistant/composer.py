@@ -17,6 +17,7 @@ CAPABILITIES = (
     "what happened in a time window (\"What happened between 02:00 and 02:15?\")",
     "which BGP sessions flapped (\"Which BGP sessions flapped today?\")",
     "whether bgpd accepts a prefix from a neighbor (\"Is 198.51.100.0/24 from upstream-a accepted?\")",
+    "whether a rule or the site meets a framework (\"Is the rule at etc/pf.conf:53 compliant with NIS2?\")",
     "whether an alert is worth waking someone for (\"Is the latest alert from 203.0.113.7 worth waking me up for?\")",
 )
 # evidence kinds that answer a windowed question, in the order they are told
@@ -52,6 +53,8 @@ def key_points(route: Route, evidence: list[Evidence]) -> list[str]:
         return [f"{ev.summary.rstrip('.')} [{marks[id(ev)]}]." for ev in evidence if ev.kind == "triage"]
     if route.intent == "bgp_route":
         return [f"{ev.summary.rstrip('.')} [{marks[id(ev)]}]." for ev in evidence]
+    if route.intent == "compliance":
+        return _compliance_points(evidence, marks)
     by_kind: dict[str, list[Evidence]] = {}
     for ev in evidence:
         by_kind.setdefault(ev.kind, []).append(ev)
@@ -76,6 +79,19 @@ def key_points(route: Route, evidence: list[Evidence]) -> list[str]:
             parts.append(f"{ev.summary.rstrip('.')} [{marks[id(ev)]}].")
     for ev in by_kind.get("uncertain", []):
         parts.append(f"{ev.summary.rstrip('.')} [{marks[id(ev)]}].")
+    return parts
+
+
+def _compliance_points(evidence: list[Evidence], marks: dict[int, int]) -> list[str]:
+    parts = [f"{ev.summary.rstrip('.')} [{marks[id(ev)]}]." for ev in evidence if ev.kind == "compliance_summary"]
+    for ev in evidence:
+        if ev.kind != "compliance":
+            continue
+        lines = "".join(f"[{marks[id(x)]}]" for x in evidence
+                        if x.kind == "compliance_line" and x.fields.get("check") == ev.fields["check"])
+        parts.append(f"{ev.summary.rstrip('.')} [{marks[id(ev)]}]{lines}.")
+    parts += [f"The framework text: {ev.summary.rstrip('.')} [{marks[id(ev)]}]." for ev in evidence
+              if ev.kind == "knowledge"]
     return parts
 
 

@@ -19,6 +19,7 @@ from askzero.assistant.logtools import (
     ruleset_drift,
 )
 from askzero.assistant.bgptools import route_check
+from askzero.assistant.compliance import compliance_check
 from askzero.assistant.triage import triage_evidence
 from askzero.assistant.windowtools import bgp_flaps, timeline
 from askzero.evidence import Citation, Evidence
@@ -162,4 +163,5 @@ TOOLS: dict[str, Callable[..., list[Evidence]]] = {
     "bgp_flaps": bgp_flaps,
     "triage_alert": triage_evidence,
     "bgp_route": route_check,
+    "compliance_check": compliance_check,
 }
