@@ -136,7 +136,11 @@ def evidence_block(evidence: list[Evidence]) -> str:
     if not evidence:
         return ""
     lines = ["Evidence:"]
-    lines += [f"[{i}] {ev.summary}" for i, ev in enumerate(evidence, 1)]
+    for i, ev in enumerate(evidence, 1):
+        # every line names its source, unless its sentence already does
+        cite = str(ev.citation) if ev.citation.file else ""
+        source = f" ({cite})" if cite and cite not in ev.summary else ""
+        lines.append(f"[{i}] {ev.summary.rstrip()}{source}")
     return "\n".join(lines)
 
 
