@@ -61,13 +61,24 @@ class Answer:
         }
 
 
-def gather(ctx: SiteContext, question: str, previous: Route | None = None) -> Answer:
+INTENT_OF_TOOL = {"explain_port": "why_port", "timeline": "timeline", "bgp_flaps": "bgp_flaps",
+                  "triage_alert": "triage", "bgp_route": "bgp_route", "compliance_check": "compliance",
+                  "lookup_intel": "lookup_address", "pflog_summary": "lookup_address"}
+
+
+def gather(ctx: SiteContext, question: str, previous: Route | None = None, planner: Any = None) -> Answer:
     """Route the question and run the tools: everything but the phrasing. With ``previous``
-    (a continued conversation), what the question leaves out comes from that route."""
+    (a continued conversation), what the question leaves out comes from that route. With
+    ``planner`` (a model able to choose tools), the model picks them; if it gathers no
+    evidence, the rules answer."""
     from askzero.assistant.history import continue_route
 
     started = time.perf_counter()
     answer = Answer(question, ctx.site.name, continue_route(route(question), previous))
+    if planner is not None and _planned(ctx, answer, planner):
+        answer.summary = composer.summary(answer.route, answer.evidence)
+        answer.timings["tools"] = time.perf_counter() - started
+        return answer
     r = answer.route
     calls: list[tuple[str, dict[str, Any]]] = []
     if r.intent in ("why_blocked", "why_allowed", "lookup_address"):
@@ -96,6 +107,27 @@ def gather(ctx: SiteContext, question: str, previous: Route | None = None) -> An
     answer.summary = composer.summary(r, answer.evidence)
     answer.timings["tools"] = time.perf_counter() - started
     return answer
+
+
+def _planned(ctx: SiteContext, answer: Answer, planner: Any) -> bool:
+    from askzero.assistant.agent import plan
+
+    evidence, steps = plan(ctx, answer.question, planner, TOOLS)
+    answer.tools = [{**step, "chosen_by": "model"} for step in steps]
+    if not evidence:
+        return False
+    first = next(s for s in steps if s["name"] in TOOLS)
+    args = first["args"]
+    if first["name"] == "explain_address":
+        intent = "why_blocked" if args.get("want_block", True) else "why_allowed"
+    else:
+        intent = INTENT_OF_TOOL.get(first["name"], "lookup_address")
+    address = args.get("address")
+    answer.route = Route(intent, [address] if address else answer.route.addresses,
+                         [args["port"]] if args.get("port") else answer.route.ports,
+                         answer.route.window, answer.route.signature)
+    answer.evidence = evidence
+    return True
 
 
 def phrase(answer: Answer, llm: Any, model_name: str) -> Generator[str, None, None]:

@@ -315,6 +315,25 @@ class LocalLLM:
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"{self.name} failed to generate: {exc}") from exc
 
+    def json_chat(self, messages: Sequence[Message], schema: dict[str, Any], max_tokens: int = 256) -> dict[str, Any]:
+        """One JSON object that follows ``schema`` (llama.cpp turns the schema into a grammar,
+        so the reply always parses)."""
+        import json
+
+        fitted = self.fit(messages, max_tokens)
+        reset = getattr(self._llama, "reset", None)
+        if reset is not None:
+            reset()
+        try:
+            result = self._llama.create_chat_completion(
+                messages=fitted, max_tokens=max_tokens, temperature=self.temperature, seed=self.seed,
+                response_format={"type": "json_object", "schema": schema})
+            text = result["choices"][0]["message"]["content"] or "{}"
+            value = json.loads(text)
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"{self.name} gave no valid JSON: {exc}") from exc
+        return value if isinstance(value, dict) else {}
+
     def chat(
         self,
         messages: Sequence[Message],
@@ -337,11 +356,29 @@ class LocalLLM:
         self.close()
 
 
-def load_llm(name: str | None = None, registry: Registry | None = None, **kwargs: Any) -> LocalLLM:
-    """Load a registry model (the default for ``None``), verified through the model store."""
+def is_default_model(name: str | None) -> bool:
+    """The first model of models.txt: it phrases answers but does not choose tools."""
+    if name is None:
+        return True
+    if name.startswith(("http://", "https://")):
+        return False
+    from askzero.models.registry import load_registry
+
+    return load_registry().get(name).name == load_registry().get(None).name
+
+
+def load_llm(name: str | None = None, registry: Registry | None = None, **kwargs: Any) -> Any:
+    """Load a registry model (the default for ``None``), verified through the model store;
+    or, for ``http://...`` (``URL#MODEL`` to name the served model), an OpenAI-compatible
+    endpoint the operator runs."""
     from askzero.models import store
     from askzero.models.registry import load_registry
 
+    if name and name.startswith(("http://", "https://")):
+        from askzero.assistant.remote import RemoteLLM
+
+        url, _, served = name.partition("#")
+        return RemoteLLM(url, served or "default")
     reg = registry if registry is not None else load_registry()
     spec = reg.get(name)
     return LocalLLM(store.resolve(spec.name, reg), spec, **kwargs)

@@ -22,13 +22,20 @@ def run_question(question: str, opts: dict[str, Any]) -> None:
         from askzero.assistant.history import last_route
 
         previous = last_route(site.name)
-    answer = gather(SiteContext(site), question, previous)
+    llm = planner = None
+    choice = opts.get("tools") or "auto"
+    if not opts.get("no_llm"):
+        from askzero.assistant.llm import is_default_model, load_llm
+
+        if choice == "model" or (choice == "auto" and not is_default_model(opts.get("model"))):
+            llm = planner = load_llm(opts.get("model"))
+    answer = gather(SiteContext(site), question, previous, planner)
     stream = not opts.get("json")
     if not opts.get("no_llm") and answer.evidence:
         from askzero.assistant.llm import load_llm
 
         t1 = time.perf_counter()
-        llm = load_llm(opts.get("model"))
+        llm = llm or load_llm(opts.get("model"))
         answer.timings["model_load"] = time.perf_counter() - t1
         for piece in phrase(answer, llm, getattr(llm, "name", opts.get("model") or "default")):
             if stream:

@@ -34,18 +34,23 @@ class QuestionGroup(click.Group):
 @click.option("-c", "--continue", "cont", is_flag=True,
               help="Continue the last conversation: what the question leaves out comes from the last one.")
 @click.option("--no-history", is_flag=True, help="Do not record this question in the history.")
+@click.option("--tools", "tools", type=click.Choice(["auto", "rules", "model"]), default="auto",
+              help="Who chooses the tools: the rules, or the model (auto: the model unless it is the "
+                   "embedded default, which is too small to choose reliably).")
 @click.version_option(__version__, prog_name="ask-zero")
 @click.pass_context
 def cli(ctx: click.Context, site_spec: str | None, as_json: bool, no_llm: bool, model: str | None,
-        cont: bool, no_history: bool) -> None:
+        cont: bool, no_history: bool, tools: str) -> None:
     """ask-zero: ask about this site's pf rules, logs, intel and compliance, offline.
 
     \b
       ask-zero --site demo "Why is 203.0.113.7 blocked?"
+      ask-zero --site demo -c "and on port 22?"
+      ask-zero --model http://127.0.0.1:8080/v1 "Which BGP sessions flapped today?"
       ask-zero pf test --host host.toml /etc/pf.conf "in on em0 proto tcp from 203.0.113.7 port 40000 to 192.0.2.10 port 22"
     """
     ctx.obj = {"site": site_spec, "json": as_json, "no_llm": no_llm, "model": model,
-               "continue": cont, "no_history": no_history}
+               "continue": cont, "no_history": no_history, "tools": tools}
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
 
