@@ -17,7 +17,7 @@ from askzero.tui.evidence_screen import EvidenceScreen  # noqa: E402
 from askzero.tui.help import HelpScreen  # noqa: E402
 from askzero.tui.packet import PacketScreen  # noqa: E402
 from askzero.tui.rules import RulesScreen  # noqa: E402
-from tests.tuihelpers import BLOCKED_FLOW, QUESTION, FakeLLM, ask, demo_app, settle  # noqa: E402
+from tuihelpers import BLOCKED_FLOW, QUESTION, FakeLLM, ask, demo_app, settle  # noqa: E402
 
 
 def run(coro):  # noqa: ANN001, ANN201 - no pytest-asyncio here: each test runs its own loop
@@ -357,3 +357,29 @@ def test_export_writes_markdown_of_current_screen(tmp_path: Path, monkeypatch: p
     assert f"## {QUESTION}" in chat and "1. `etc/pf.conf:39`" in chat
     assert "BLOCK" in files[1].read_text()
     assert any(str(files[0]) in m for m in messages)
+
+
+# -- the real model ----------------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_real_model_phrases_in_a_worker_and_evidence_follows() -> None:
+    pytest.importorskip("llama_cpp")
+    from askzero.site import load_site
+    from askzero.tui.app import AskZeroApp
+    from askzero.tui.session import Session
+
+    async def go() -> None:
+        app = AskZeroApp(Session(load_site("demo")))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await ask(pilot)
+            exchange = app.screen.query_one(Exchange)
+            for _ in range(600):  # SmolLM2 writes its 96 tokens in a few seconds
+                if exchange.answer is not None:
+                    break
+                await pilot.pause(0.1)
+            assert exchange.answer is not None and exchange.answer.model == "smollm2-135m"
+            assert "8.threat_feeds.0" in exchange.text and "etc/pf.conf:39" in exchange.text
+            assert exchange.text.endswith(exchange.answer.summary)
+
+    run(go())

@@ -171,7 +171,10 @@ class ChatScreen(Screen[None]):
         post(self.refresh_bindings)
 
     def _scroll_to(self, exchange: Exchange) -> None:
-        self.query_one("#conversation", VerticalScroll).scroll_end(animate=False)
+        # the answer is read from its first line (citations are a Ctrl+O away); after the next
+        # refresh, since the finished answer's height is known only once laid out
+        conversation = self.query_one("#conversation", VerticalScroll)
+        self.call_after_refresh(conversation.scroll_to_widget, exchange, top=True, animate=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Escape is offered (and shown in the footer) only while a model is answering

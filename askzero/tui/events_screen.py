@@ -13,10 +13,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Sparkline, Static
+from textual.worker import get_current_worker
 
 from askzero.tui import timeline
 from askzero.tui.export import md_table
 
+COLUMNS = ("time (UTC)", "kind", "source", "destination", "sev", "what")
 LIMIT = 500  # rows in the table; the count above it is the full count
 FILTERS = (("f-ip", "address or CIDR"), ("f-severity", "severity ≤ (1-4)"), ("f-signature", "signature"),
            ("f-window", "window: last hour"))
@@ -129,7 +131,6 @@ class EventsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Events"
-        self.query_one("#events", DataTable).add_columns("time (UTC)", "kind", "source", "destination", "sev", "what")
         self.query_one("#f-ip", Input).focus()
         self.apply_filters()
 
@@ -143,7 +144,9 @@ class EventsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="events")
     def _query(self, criteria: dict[str, str]) -> None:
         view = run_query(self.app.session, criteria)  # type: ignore[attr-defined]
-        self.app.call_from_thread(self._show, view)
+        # a newer query replaced this one while it ran: its results must not overwrite the newer ones
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show, view)
 
     def _show(self, view: EventView) -> None:
         self.result = view
@@ -155,7 +158,8 @@ class EventsScreen(Screen[None]):
         label.update(Text(f"{view.count} events{shown} · {timeline.describe(view.buckets, view.bucket_size)}"))
         self.query_one("#timeline", Sparkline).data = [n for _, n in view.buckets] or [0]
         table = self.query_one("#events", DataTable)
-        table.clear()
+        table.clear(columns=True)  # columns sized for these rows, not for earlier results
+        table.add_columns(*COLUMNS)
         for event in view.events:
             table.add_row(*event_row(event))
         self.query_one("#related", Static).update("" if view.events else "no events match")
@@ -175,7 +179,8 @@ class EventsScreen(Screen[None]):
             digits = str(c.get("record", "")).split()[-1:]
             number = int(digits[0]) if digits and digits[0].isdigit() else None
         result = None if number is None else self.app.session.log_call(related, c.get("file"), number)  # type: ignore[attr-defined]
-        self.app.call_from_thread(self._show_related, event, result.events if result else [])
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_related, event, result.events if result else [])
 
     def _show_related(self, event: dict[str, Any], records: list[dict[str, Any]]) -> None:
         self.related = records
@@ -197,7 +202,7 @@ class EventsScreen(Screen[None]):
         if view.error:
             return "\n".join(out + [f"Error: {view.error}"])
         out += [f"{view.count} events; {timeline.describe(view.buckets, view.bucket_size)}", "",
-                md_table(["time (UTC)", "kind", "source", "destination", "sev", "what", "citation"],
+                md_table([*COLUMNS, "citation"],
                          [[*event_row(e), citation_text(e)] for e in view.events])]
         if view.buckets:
             out += ["", "Events per bucket:", "",

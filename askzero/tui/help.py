@@ -9,39 +9,43 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 HELP = """\
-[b]ask-zero[/b]: ask about this site's pf rules, logs and intel. Every fact carries its source.
+[b]ask-zero[/b]: this site's pf rules, logs and intel. Every fact cites its source.
 
 [b]Everywhere[/b]
-  F1 or ?      this help (? when no input has the focus)
-  F2 F3 F4 F5  Chat · Rules · Packet tester · Events
-  Tab          next field or list;  Shift+Tab back
-  Ctrl+S       export this screen to markdown ($ASKZERO_HOME/exports, else here)
+  F1, ?        this help (? when no input has the focus)
+  F2 F3 F4 F5  Chat, Rules, Packet tester, Events
+  Tab          next field or list (Shift+Tab: back)
+  Ctrl+S       export this screen to markdown
+               (in $ASKZERO_HOME/exports, else here)
   Ctrl+Q       quit
 
 [b]Chat[/b] (F2)
-  type a question, Enter   e.g. Why is 203.0.113.7 blocked?
-  Escape                   stop the model (the evidence answer still follows)
-  Ctrl+O                   jump to the last answer's citations
-  Enter on a citation      open the cited lines, highlighted; Escape closes
+  question, Enter   e.g. Why is 203.0.113.7 blocked?
+  Escape            stop the model; the evidence answer follows
+  Ctrl+O            go to the last answer's citations
+  Enter             open the selected citation, lines highlighted
+                    (Escape closes it)
 
 [b]Rules[/b] (F3)
-  anchors and tables on the left; the rules (pflog numbers, file:line, lint) on the right
-  Enter / arrows           select; the details below explain the rule or list the table
+  tree: anchors and tables; table: rules with pflog numbers,
+  file:line and lint; below: the selected rule explained
 
 [b]Packet tester[/b] (F4)
   a flow in pf's words, Enter:
-  in on em0 proto tcp from 203.0.113.7 port 40000 to 192.0.2.10 port 22
+  in on em0 proto tcp from 203.0.113.7 port 40000
+     to 192.0.2.10 port 22
 
 [b]Events[/b] (F5)
-  filters: address, severity (1 highest), signature, window ("last hour", "02:00-02:30";
-  relative to the newest event); Enter applies. Select an event for its related records.
+  filters: address, severity (1 highest), signature, window
+  ("last hour", "02:00-02:30", relative to the newest event);
+  Enter applies. Select an event to see its related records.
 """
 
 
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 90%; max-width: 96; height: 90%; border: round $accent;
+    HelpScreen > VerticalScroll { width: 96%; max-width: 96; height: 90%; border: round $accent;
                                   background: $surface; padding: 0 1; }
     """
     BINDINGS = [Binding("escape,q,f1,question_mark", "app.pop_screen", "Close")]

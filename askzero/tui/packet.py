@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import get_current_worker
 
 from askzero.errors import AskZeroError
 from askzero.pf.evaluate import Verdict
@@ -75,9 +76,15 @@ class PacketScreen(Screen[None]):
         try:
             verdict = self.app.session.evaluate(text)  # type: ignore[attr-defined]
         except AskZeroError as exc:
-            self.app.call_from_thread(self._show_error, str(exc))
+            verdict, error = None, str(exc)
+        else:
+            error = ""
+        if get_current_worker().is_cancelled:  # a newer flow was entered meanwhile
             return
-        self.app.call_from_thread(self._show, verdict)
+        if verdict is None:
+            self.app.call_from_thread(self._show_error, error)
+        else:
+            self.app.call_from_thread(self._show, verdict)
 
     def _show_error(self, message: str) -> None:
         self.verdict, self.error_text = None, message

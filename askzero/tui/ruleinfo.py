@@ -64,8 +64,10 @@ def findings_by_line(findings: list) -> dict[tuple[str, int], list]:
 
 
 def lint_mark(findings: list) -> str:
-    """The worst severity on a line, as the rules table shows it."""
-    return findings[0].severity if findings else ""
+    """The worst severity on a line, as the rules table shows it (short: the table is narrow)."""
+    if not findings:
+        return ""
+    return {"medium": "med"}.get(findings[0].severity, findings[0].severity)
 
 
 def describe(rule: Rule) -> str:

@@ -19,7 +19,7 @@ from askzero.tui.ruleinfo import (AnchorNode, anchor_tree, findings_by_line, lin
                                   table_summary, walk)
 
 MAX_ENTRIES = 2000  # feed tables hold hundreds of thousands of entries: show the first ones
-LINT_STYLES = {"high": "bold red", "medium": "yellow", "low": "#808080"}
+LINT_STYLES = {"high": "bold red", "med": "yellow", "low": "#808080"}
 
 
 class RulesScreen(Screen[None]):
