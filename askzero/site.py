@@ -49,6 +49,7 @@ class Site:
     intel: list[FeedSpec] = field(default_factory=list)
     assets: dict[str, dict] = field(default_factory=dict)
     asn_db: str | None = None  # an offline ip2asn TSV file ([geo] asn = "...")
+    signify_keys: list[str] = field(default_factory=list)  # [integrity] pubkey(s)
     notice: str = ""  # said on stderr when the site was chosen for the user
 
     def real(self, path: str) -> Path:
@@ -121,7 +122,12 @@ def _site_from_dict(data: dict, root: Path, name: str, defaults: bool) -> Site:
             intel=[FeedSpec(str(f["name"]), str(f["path"]), str(f.get("format", "list"))) for f in data.get("intel", [])],
             assets={str(k): dict(v) for k, v in data.get("assets", {}).items()},
             asn_db=data.get("geo", {}).get("asn"),
+            signify_keys=_as_list(data.get("integrity", {}).get("pubkeys", data.get("integrity", {}).get("pubkey", []))),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise SiteError(f"invalid site description for {name}: {exc}") from exc
     return site
+
+
+def _as_list(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)] if value else []

@@ -40,24 +40,8 @@ def _tables(ruleset: Any):
 
 
 def named_keys(site: Any) -> list[str]:
-    """Public keys the site names: ``[integrity] pubkey``/``pubkeys`` in its site file.
-
-    Site does not keep its integrity table (yet), so the site file at the site's root is read
-    here; a ``signify_keys`` attribute, if Site grows one, takes precedence."""
-    keys = getattr(site, "signify_keys", None)
-    if keys:
-        return [str(k) for k in keys]
-    import tomllib
-
-    path = site.root / "site.toml"
-    if site.root == Path("/") or not path.is_file():
-        return []
-    try:
-        table = tomllib.loads(path.read_text(encoding="utf-8")).get("integrity", {})
-    except (OSError, tomllib.TOMLDecodeError):
-        return []
-    value = table.get("pubkeys", table.get("pubkey", []))
-    return [str(v) for v in (value if isinstance(value, list) else [value])]
+    """Public keys the site names: ``[integrity] pubkey``/``pubkeys`` in its site file."""
+    return [str(k) for k in getattr(site, "signify_keys", [])]
 
 
 def public_keys(site: Any) -> list[tuple[Path, str]]:
