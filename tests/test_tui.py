@@ -359,6 +359,79 @@ def test_export_writes_markdown_of_current_screen(tmp_path: Path, monkeypatch: p
     assert any(str(files[0]) in m for m in messages)
 
 
+def test_up_recalls_earlier_questions() -> None:
+    async def go() -> None:
+        app = demo_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ask(pilot)
+            await ask(pilot, "What do we know about 198.51.100.77?")
+            field = app.screen.query_one("#question", Input)
+            await pilot.press("up")
+            assert field.value == "What do we know about 198.51.100.77?"
+            await pilot.press("up", "up")
+            assert field.value == QUESTION
+            await pilot.press("down", "down")
+            assert field.value == ""
+
+    run(go())
+
+
+class BrokenLLM(FakeLLM):
+    def stream_chat(self, messages, max_tokens=96):  # noqa: ANN001, ANN201
+        yield "203.0.113.7 is blocked. "
+        raise RuntimeError("llama_decode returned -3")
+
+
+def test_model_failure_still_gives_the_evidence_answer() -> None:
+    async def go() -> None:
+        app = demo_app(BrokenLLM([]))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ask(pilot)
+            exchange = app.screen.query_one(Exchange)
+            assert exchange.status.startswith("model failed (llama_decode returned -3)")
+            assert "8.threat_feeds.0" in exchange.text
+
+    run(go())
+
+
+def test_enter_on_rule_trace_row_and_event_opens_its_source() -> None:
+    async def go() -> None:
+        app = demo_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("f3")
+            await settle(pilot)
+            table = app.screen.query_one("#rules", DataTable)
+            table.focus()
+            table.move_cursor(row=9)  # rule 9, etc/pf.conf:44
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, EvidenceScreen)
+            assert str(app.screen.citation) == "etc/pf.conf:44" and app.screen.excerpt.cited == {44}
+            assert app.screen.summary.startswith("rule 9: block drop in log on egress")
+            await pilot.press("escape", "f4")
+            await settle(pilot)
+            await pilot.press(*BLOCKED_FLOW, "enter")
+            await settle(pilot)
+            trace = app.screen.query_one("#trace", DataTable)
+            trace.focus()
+            trace.move_cursor(row=3)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert str(app.screen.citation) == "etc/pf.conf:39"
+            await pilot.press("escape", "f5")
+            await settle(pilot)
+            events = app.screen.query_one("#events", DataTable)
+            events.focus()
+            events.move_cursor(row=0)  # the first event is pflog record 1
+            await pilot.press("enter")
+            await settle(pilot)
+            assert str(app.screen.citation) == "var/log/pflog (record 1)"
+            assert app.screen.excerpt.cited == {1}
+            assert "rule 2/(match) block in on em0" in app.screen.excerpt.lines[0]
+
+    run(go())
+
+
 # -- the real model ----------------------------------------------------------------------
 
 

@@ -108,3 +108,12 @@ def test_anchor_tree_numbers_and_rule_wording() -> None:
     assert "Quick" in text and "Logged to pflog." in text
     nat = next(r for r in root.ruleset.rules if r.translations)
     assert "Rewrites: nat-to" in describe(nat)
+
+
+def test_tui_command_is_registered_and_a_bad_site_fails_before_the_screen(capsys) -> None:  # noqa: ANN001
+    from askzero.cli.main import main
+
+    assert main(["tui", "--help"]) == 0
+    assert "--no-llm" in capsys.readouterr().out
+    assert main(["tui", "--site", "/nonexistent/site"]) == 3
+    assert "site not found" in capsys.readouterr().err

@@ -49,7 +49,8 @@ class AskZeroApp(App[None]):
         # the ruleset, log store and model load once, here; screens asking meanwhile wait on
         # the session lock inside their own workers, so nothing blocks the interface
         report = self.session.load()
-        for note in report.notes:
+        notes = [*report.notes, self.session.load_model()]
+        for note in filter(None, notes):
             self.call_from_thread(self.notify, note, severity="warning", timeout=8)
 
     def action_help(self) -> None:

@@ -96,12 +96,17 @@ class ChatScreen(Screen[None]):
         Binding("escape", "cancel", "Stop model"),
         Binding("ctrl+o", "focus_citations", "Citations"),
         Binding("ctrl+l", "focus_question", "Ask", show=False),
+        # Up/Down reach the screen only from the question box: lists keep their own
+        Binding("up", "history(-1)", "Previous question", show=False),
+        Binding("down", "history(1)", "Next question", show=False),
     ]
     TITLE_NAME = "Chat"
 
     def __init__(self) -> None:
         super().__init__()
         self._answer_worker: Worker | None = None
+        self.history: list[str] = []
+        self._recall = 0  # position in history while Up/Down browse it
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -128,6 +133,9 @@ class ChatScreen(Screen[None]):
         if not question:
             return
         event.input.clear()
+        if not self.history or self.history[-1] != question:
+            self.history.append(question)
+        self._recall = len(self.history)
         if self._answer_worker is not None and self._answer_worker.is_running:
             self.notify("Still answering the last question (Escape stops the model).", severity="warning")
             event.input.value = question
@@ -150,22 +158,29 @@ class ChatScreen(Screen[None]):
         except AskZeroError as exc:
             post(exchange.fail, f"ask-zero: {exc}")
             return
-        lead, stopped = "", False
-        if session.uses_model and answer.evidence:
-            post(exchange.set_status, f"{session.report.model} is phrasing the answer… (Escape stops it)")
+        except Exception as exc:  # noqa: BLE001 - a bug must not take the operator's session down
+            post(exchange.fail, f"ask-zero: internal error: {type(exc).__name__}: {exc}")
+            return
+        lead, trouble = "", ""
+        if answer.evidence and not session.no_llm:
+            post(exchange.set_status, "loading the model… (Escape skips it)")
+            session.load_model()
+        if session.uses_model and answer.evidence and not worker.is_cancelled:
+            post(exchange.set_status, f"{session.model_label} is phrasing the answer… (Escape stops it)")
             pieces = session.phrase(answer)
             try:
                 for piece in pieces:
                     if worker.is_cancelled:
-                        stopped = True
                         break
                     lead += piece
                     post(exchange.stream, lead)
+            except Exception as exc:  # noqa: BLE001 - the evidence answer does not need the model
+                trouble = f"model failed ({exc}); "
             finally:
                 close = getattr(pieces, "close", None)
                 if close is not None:
                     close()  # ends the model's stream now rather than when it is collected
-        status = _status(answer, session.uses_model, stopped)
+        status = trouble + _status(answer, session.uses_model, worker.is_cancelled)
         post(exchange.finish, answer, status)
         post(self._scroll_to, exchange)
         post(self.refresh_bindings)
@@ -194,6 +209,14 @@ class ChatScreen(Screen[None]):
             if lists[-1].highlighted is None:
                 lists[-1].highlighted = 0
 
+    def action_history(self, step: int) -> None:
+        field = self.query_one("#question", Input)
+        if not field.has_focus or not self.history:
+            return
+        self._recall = max(0, min(len(self.history), self._recall + step))
+        field.value = self.history[self._recall] if self._recall < len(self.history) else ""
+        field.cursor_position = len(field.value)
+
     def action_focus_question(self) -> None:
         self.query_one("#question", Input).focus()
 
@@ -220,7 +243,7 @@ def _status(answer: Answer, model: bool, stopped: bool) -> str:
         return "no evidence found"
     n = len(answer.evidence)
     cites = f"{n} citation{'s' if n != 1 else ''}: Ctrl+O, then Enter to open one"
-    if stopped:
+    if stopped and model:
         return f"model stopped; answer from the evidence · {cites}"
     if model and answer.phrased_by == "model":
         return f"phrased by {answer.model}, checked against the evidence · {cites}"

@@ -16,6 +16,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Sparkline, Static
 from textual.worker import get_current_worker
 
 from askzero.tui import timeline
+from askzero.tui.evidence_screen import EvidenceScreen
+from askzero.tui.excerpt import as_citation
 from askzero.tui.export import md_table
 
 COLUMNS = ("time (UTC)", "kind", "source", "destination", "sev", "what")
@@ -194,6 +196,14 @@ class EventsScreen(Screen[None]):
         else:
             text.append("\nno related records")
         self.query_one("#related", Static).update(text)
+
+    @on(DataTable.RowSelected, "#events")
+    def _open_record(self, event: DataTable.RowSelected) -> None:
+        """Enter on an event: the evidence pane on its log line (or decoded pflog record)."""
+        if 0 <= event.cursor_row < len(self.result.events):
+            chosen = self.result.events[event.cursor_row]
+            what = chosen.get("signature") or chosen.get("message") or chosen.get("kind", "")
+            self.app.push_screen(EvidenceScreen(as_citation(chosen["citation"]), str(what)))
 
     def to_markdown(self) -> str:
         view = self.result

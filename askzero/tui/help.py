@@ -9,18 +9,21 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 HELP = """\
-[b]ask-zero[/b]: this site's pf rules, logs and intel. Every fact cites its source.
+[b]ask-zero[/b]: answers from this site's own files, every fact cited.
 
 [b]Everywhere[/b]
   F1, ?        this help (? when no input has the focus)
   F2 F3 F4 F5  Chat, Rules, Packet tester, Events
   Tab          next field or list (Shift+Tab: back)
+  Enter        on a rule, table entry, trace row or event:
+               open its source line (Escape closes)
   Ctrl+S       export this screen to markdown
                (in $ASKZERO_HOME/exports, else here)
   Ctrl+Q       quit
 
 [b]Chat[/b] (F2)
   question, Enter   e.g. Why is 203.0.113.7 blocked?
+  Up, Down          earlier questions
   Escape            stop the model; the evidence answer follows
   Ctrl+O            go to the last answer's citations
   Enter             open the selected citation, lines highlighted

@@ -11,7 +11,9 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from askzero.errors import AskZeroError
+from askzero.evidence import Citation
 from askzero.pf.evaluate import Verdict
+from askzero.tui.evidence_screen import EvidenceScreen
 from askzero.tui.export import md_table
 
 EXAMPLE = "in on em0 proto tcp from 203.0.113.7 port 40000 to 192.0.2.10 port 22"
@@ -105,6 +107,16 @@ class PacketScreen(Screen[None]):
             decided = verdict.rule is not None and m.ref == verdict.rule.ref
             table.add_row(Text(m.ref, style="bold" if decided else ""), m.rule.action, str(m.rule.source),
                           m.to_dict()["text"])
+
+    @on(DataTable.RowSelected, "#trace")
+    def _open_source(self, event: DataTable.RowSelected) -> None:
+        """Enter on a rule of the trace: the evidence pane on its source line."""
+        if self.verdict is None or not 0 <= event.cursor_row < len(self.verdict.trace):
+            return
+        match = self.verdict.trace[event.cursor_row]
+        source = match.rule.source
+        self.app.push_screen(EvidenceScreen(Citation(source.file, source.line),
+                                            f"rule {match.ref}: {match.to_dict()['text']}"))
 
     def to_markdown(self) -> str:
         flow = self.query_one("#flow", Input).value

@@ -12,8 +12,10 @@ from textual.widgets import DataTable, Footer, Header, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from askzero.errors import AskZeroError
+from askzero.evidence import Citation
 from askzero.pf.model import Table
 from askzero.pf.printer import rule_text
+from askzero.tui.evidence_screen import EvidenceScreen
 from askzero.tui.export import md_table
 from askzero.tui.ruleinfo import (AnchorNode, anchor_tree, findings_by_line, lint_mark, rule_detail,
                                   table_summary, walk)
@@ -105,7 +107,8 @@ class RulesScreen(Screen[None]):
                           rule_text(rule))
         findings = [f for rule in self.rows for f in self.lint.get((rule.source.file, rule.source.line), [])]
         lines = [f"{node.label}: {len(self.rows)} rules, {len(node.ruleset.tables)} tables, "
-                 f"{len({(f.source, f.check, f.message) for f in findings})} lint findings"]
+                 f"{len({(f.source, f.check, f.message) for f in findings})} lint findings",
+                 "Tab to the rules; Enter on one opens its source line."]
         self._detail("\n".join(lines))
 
     def _show_table(self, table: DataTable, pf_table: Table) -> None:
@@ -125,6 +128,18 @@ class RulesScreen(Screen[None]):
         rule = self.rows[event.cursor_row]
         findings = self.lint.get((rule.source.file, rule.source.line), [])
         self._detail(rule_detail(rule, self.selected.ref(rule), findings))
+
+    @on(DataTable.RowSelected, "#rules")
+    def _open_source(self, event: DataTable.RowSelected) -> None:
+        """Enter on a rule or a table entry: the evidence pane on its source line."""
+        if not 0 <= event.cursor_row < len(self.rows):
+            return
+        item = self.rows[event.cursor_row]
+        if isinstance(self.selected, AnchorNode):
+            summary = f"rule {self.selected.ref(item)}: {rule_text(item)}"
+        else:
+            summary = f"<{self.selected.name}> entry {'!' if item.negated else ''}{item.net} {item.comment}".rstrip()
+        self.app.push_screen(EvidenceScreen(Citation(item.source.file, item.source.line), summary))
 
     def _detail(self, text: str) -> None:
         self.detail_text = text

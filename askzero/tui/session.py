@@ -22,10 +22,9 @@ from askzero.site import Site
 
 @dataclass
 class LoadReport:
-    """What loading found: notes to show the operator (a busy store, a missing model...)."""
+    """What loading found: notes to show the operator (a busy store, a broken ruleset...)."""
 
     notes: list[str] = field(default_factory=list)
-    model: str | None = None
 
 
 class Session:
@@ -39,12 +38,18 @@ class Session:
         self.llm = llm  # tests hand in a stand-in with ``stream_chat``
         self.report: LoadReport | None = None
         self._lock = threading.RLock()
+        self._model_lock = threading.Lock()
+        self._model_tried = False
         self._findings: list | None = None
 
     # -- loading -------------------------------------------------------------------------
 
     def load(self) -> LoadReport:
-        """Parse the ruleset, bring the log store up to date, load the model; idempotent."""
+        """Parse the ruleset and bring the log store up to date; idempotent.
+
+        The model loads separately (``load_model``) so that browsing rules or events never
+        waits for it.
+        """
         with self._lock:
             if self.report is not None:
                 return self.report
@@ -59,20 +64,30 @@ class Session:
             except AskZeroError as exc:
                 report.notes.append(f"logs: {exc}")
             report.notes += self.ctx.log_notes
-            if not self.no_llm and self.llm is None:
-                try:
-                    from askzero.assistant.llm import load_llm
-
-                    self.llm = load_llm(self.model_name)
-                except (AskZeroError, ImportError) as exc:
-                    # without a model the answers are still complete: rendered from evidence
-                    report.notes.append(f"model not loaded ({exc}); answering from evidence alone")
-            if self.llm is not None and not self.no_llm:
-                spec = getattr(self.llm, "spec", None)
-                report.model = (getattr(self.llm, "name", None) or getattr(spec, "name", None)
-                                or self.model_name or "default")
             self.report = report
             return report
+
+    def load_model(self) -> str | None:
+        """Load the model once (unless --no-llm); returns a note when it could not be loaded."""
+        with self._model_lock:
+            if self._model_tried:
+                return None
+            self._model_tried = True
+            if self.no_llm or self.llm is not None:
+                return None
+            try:
+                from askzero.assistant.llm import load_llm
+
+                self.llm = load_llm(self.model_name)
+            except (AskZeroError, ImportError, OSError) as exc:
+                # without a model the answers are still complete: rendered from evidence
+                return f"model not loaded ({exc}); answering from evidence alone"
+            return None
+
+    @property
+    def model_label(self) -> str:
+        spec = getattr(self.llm, "spec", None)
+        return getattr(self.llm, "name", None) or getattr(spec, "name", None) or self.model_name or "default"
 
     @property
     def uses_model(self) -> bool:
@@ -89,8 +104,7 @@ class Session:
         """The model's guarded lead sentences, piece by piece (nothing without a model)."""
         if not self.uses_model or not answer.evidence:
             return iter(())
-        name = self.report.model if self.report and self.report.model else "default"
-        return phrase(answer, self.llm, name)
+        return phrase(answer, self.llm, self.model_label)
 
     # -- pf ------------------------------------------------------------------------------
 
