@@ -25,6 +25,7 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
     ("Que s'est-il passé hier ?", "timeline", "2026-11-19T00:00:00Z", "2026-11-20T00:00:00Z"),
     ("Why is port 8443 open?", "why_port", None, None),
     ("Pourquoi le port 22 est-il ouvert ?", "why_port", None, None),
+    ("Why is ssh open to the internet?", "why_port", None, None),
     ("Why is 203.0.113.7 blocked since 2026-11-20?", "why_blocked", "2026-11-20T00:00:00Z", None),
     ("What is the capital of France?", "unknown", None, None),
 ])
@@ -38,6 +39,12 @@ def test_routing(question, intent, since, until):
 @pytest.fixture(scope="module")
 def ctx():
     return SiteContext(load_site("demo"))
+
+
+def test_service_names_are_ports():
+    assert route("Why is ssh open?").ports == [22]
+    assert route("Is modbus blocked from the outside?").ports == [502]
+    assert route("Why is 203.0.113.7 blocked?").ports == []
 
 
 def test_port_question_names_the_rule_that_opens_it(ctx):

@@ -62,8 +62,21 @@ def addresses(text: str) -> list[str]:
     return found
 
 
+# service names operators use for ports (the industrial ones matter at utilities); kept
+# short on purpose: common English words ("time", "domain") must not become ports
+SERVICES = {
+    "ftp": 21, "ssh": 22, "telnet": 23, "smtp": 25, "dns": 53, "http": 80, "kerberos": 88,
+    "pop3": 110, "ntp": 123, "imap": 143, "snmp": 161, "bgp": 179, "ldap": 389, "https": 443,
+    "smb": 445, "syslog": 514, "imaps": 993, "mysql": 3306, "rdp": 3389, "postgresql": 5432,
+    "sip": 5060, "vnc": 5900, "modbus": 502, "s7": 102, "iec104": 2404, "opcua": 4840, "dnp3": 20000,
+}
+SERVICE_RE = re.compile(r"\b(" + "|".join(sorted(SERVICES, key=len, reverse=True)) + r")\b", re.I)
+
+
 def ports(text: str) -> list[int]:
-    return [int(p) for p in PORT_RE.findall(text) if 0 < int(p) < 65536]
+    """Ports named by number ("port 22") or by service ("is ssh open?")."""
+    found = [int(p) for p in PORT_RE.findall(text) if 0 < int(p) < 65536]
+    return found or [SERVICES[m.lower()] for m in SERVICE_RE.findall(text)]
 
 
 def facts(text: str) -> set[str]:
