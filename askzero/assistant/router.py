@@ -64,7 +64,7 @@ def route(question: str, now: datetime | None = None) -> Route:
             return Route("why_allowed", addrs, found_ports, window)
         return Route("lookup_address", addrs, found_ports, window)
     if BGP_WORDS.search(question) and BGP_FLAP.search(question):
-        return Route("bgp_flaps", [], found_ports, window)
+        return Route("bgp_flaps", [], [], window)
     if found_ports and (BLOCKED.search(question) or ALLOWED.search(question)):
         return Route("why_port", [], found_ports, window)
     if TIMELINE.search(question) or (window and LOG_WORDS.search(question)):
