@@ -112,7 +112,8 @@ def test_model_lead_is_streamed_and_guarded() -> None:
             exchange = app.screen.query_one(Exchange)
             assert exchange.text.startswith("203.0.113.7 is blocked by rule 8.threat_feeds.0.")
             assert "198.51.100.99" not in exchange.text  # an address not in the evidence: dropped
-            assert "phrased by fake-model" in exchange.status
+            assert exchange.status.startswith(
+                "phrased by fake-model, checked against the evidence; 1 model sentence dropped by the guard")
 
     run(go())
 
@@ -201,6 +202,29 @@ def test_rules_table_contents_show_provenance() -> None:
             assert "c2-server" in rows[1][2]
             assert any(r[0].startswith("!") for r in rows)  # negated entries keep their "!"
             assert "from etc/pf/threat_feeds.txt" in app.screen.detail_text
+
+    run(go())
+
+
+def test_rules_lint_node_lists_every_finding() -> None:
+    async def go() -> None:
+        app = demo_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("f3")
+            await settle(pilot)
+            tree = app.screen.query_one(Tree)
+            node = next(n for n in _nodes(tree.root) if str(n.label).startswith("lint ("))
+            tree.move_cursor(node)
+            await settle(pilot)
+            table = app.screen.query_one("#rules", DataTable)
+            rows = [table.get_row_at(i) for i in range(table.row_count)]
+            assert str(node.label) == f"lint ({len(rows)})" and len(rows) >= 5
+            assert ["etc/pf.conf:53", "sensitive-service-open"] in [r[1:3] for r in rows]
+            assert "| high | etc/pf.conf:53 | sensitive-service-open |" in app.screen.to_markdown()
+            table.focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert str(app.screen.citation) == str(rows[0][1])
 
     run(go())
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -10,6 +12,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.timer import Timer
 from textual.worker import Worker, get_current_worker
 
 from askzero.assistant.answer import Answer
@@ -37,6 +40,8 @@ class Exchange(Vertical):
         self.answer: Answer | None = None
         self.lead = ""
         self.status = "thinking…"
+        self._clock: Timer | None = None
+        self._started = 0.0
 
     def compose(self) -> ComposeResult:
         yield Static(Text("› " + self.question), classes="question")
@@ -51,9 +56,20 @@ class Exchange(Vertical):
         self.lead = lead
         self.query_one(".answer", Static).update(Text(lead))
 
-    def set_status(self, status: str) -> None:
+    def set_status(self, status: str, busy: bool = False) -> None:
+        """Show the status; a busy one counts the seconds, so a slow model looks alive."""
         self.status = status
         self.query_one(".status", Static).update(Text(status))
+        if busy and self._clock is None:
+            self._started = time.monotonic()
+            self._clock = self.set_interval(1.0, self._tick)
+        elif not busy and self._clock is not None:
+            self._clock.stop()
+            self._clock = None
+
+    def _tick(self) -> None:
+        seconds = int(time.monotonic() - self._started)
+        self.query_one(".status", Static).update(Text(f"{self.status} {seconds} s"))
 
     def finish(self, answer: Answer, status: str) -> None:
         self.answer = answer
@@ -163,10 +179,10 @@ class ChatScreen(Screen[None]):
             return
         lead, trouble = "", ""
         if answer.evidence and not session.no_llm:
-            post(exchange.set_status, "loading the model… (Escape skips it)")
+            post(exchange.set_status, "loading the model… (Escape skips it)", True)
             session.load_model()
         if session.uses_model and answer.evidence and not worker.is_cancelled:
-            post(exchange.set_status, f"{session.model_label} is phrasing the answer… (Escape stops it)")
+            post(exchange.set_status, f"{session.model_label} is phrasing the answer… (Escape stops it)", True)
             pieces = session.phrase(answer)
             try:
                 for piece in pieces:
@@ -245,6 +261,8 @@ def _status(answer: Answer, model: bool, stopped: bool) -> str:
     cites = f"{n} citation{'s' if n != 1 else ''}: Ctrl+O, then Enter to open one"
     if stopped and model:
         return f"model stopped; answer from the evidence · {cites}"
+    dropped = sum(1 for g in answer.guard if not g.kept)
+    checked = f"; {dropped} model sentence{'s' if dropped != 1 else ''} dropped by the guard" if dropped else ""
     if model and answer.phrased_by == "model":
-        return f"phrased by {answer.model}, checked against the evidence · {cites}"
-    return f"answer from the evidence · {cites}"
+        return f"phrased by {answer.model}, checked against the evidence{checked} · {cites}"
+    return f"answer from the evidence{checked} · {cites}"

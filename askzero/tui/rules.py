@@ -3,6 +3,8 @@ lint findings, and the selected rule explained."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,6 +22,13 @@ from askzero.tui.export import md_table
 from askzero.tui.ruleinfo import (AnchorNode, anchor_tree, findings_by_line, lint_mark, rule_detail,
                                   table_summary, walk)
 
+@dataclass
+class LintList:
+    """The tree's "lint" node: every finding, including those on no rule (set skip...)."""
+
+    findings: list
+
+
 MAX_ENTRIES = 2000  # feed tables hold hundreds of thousands of entries: show the first ones
 LINT_STYLES = {"high": "bold red", "med": "yellow", "low": "#808080"}
 
@@ -36,7 +45,7 @@ class RulesScreen(Screen[None]):
         super().__init__()
         self.anchor_root: AnchorNode | None = None
         self.lint: dict[tuple[str, int], list] = {}
-        self.selected: AnchorNode | Table | None = None
+        self.selected: AnchorNode | Table | LintList | None = None
         self.rows: list = []  # what each table row shows: a Rule or a TableEntry
         self.detail_text = ""
 
@@ -71,6 +80,7 @@ class RulesScreen(Screen[None]):
         tree.root.set_label(f"{root.short} ({len(root.ruleset.rules)})")
         tree.root.data = root
         self._add_children(tree.root, root)
+        tree.root.add_leaf(f"lint ({len(findings)})", data=LintList(findings))
         tree.root.expand_all()
         tree.focus()
         tree.move_cursor(tree.root)
@@ -88,14 +98,24 @@ class RulesScreen(Screen[None]):
         if event.node.data is not None:
             self._select(event.node.data)
 
-    def _select(self, item: AnchorNode | Table) -> None:
+    def _select(self, item: AnchorNode | Table | LintList) -> None:
         self.selected = item
         table = self.query_one("#rules", DataTable)
         table.clear(columns=True)
         if isinstance(item, Table):
             self._show_table(table, item)
+        elif isinstance(item, LintList):
+            self._show_lint(table, item)
         else:
             self._show_rules(table, item)
+
+    def _show_lint(self, table: DataTable, lint: LintList) -> None:
+        table.add_columns("sev", "source", "check", "finding")
+        self.rows = list(lint.findings)
+        for f in self.rows:
+            sev = lint_mark([f])
+            table.add_row(Text(sev, style=LINT_STYLES.get(sev, "")), str(f.source), f.check, f.message)
+        self._detail(f"{len(self.rows)} lint findings, in file order. Enter on one opens its source line.")
 
     def _show_rules(self, table: DataTable, node: AnchorNode) -> None:
         table.add_columns("#", "action", "source", "lint", "rule")
@@ -123,7 +143,13 @@ class RulesScreen(Screen[None]):
 
     @on(DataTable.RowHighlighted, "#rules")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if not isinstance(self.selected, AnchorNode) or not 0 <= event.cursor_row < len(self.rows):
+        if not 0 <= event.cursor_row < len(self.rows):
+            return
+        if isinstance(self.selected, LintList):
+            f = self.rows[event.cursor_row]
+            self._detail(f"{f}" + (f"\nrule: {f.rule}" if f.rule else ""))
+            return
+        if not isinstance(self.selected, AnchorNode):
             return
         rule = self.rows[event.cursor_row]
         findings = self.lint.get((rule.source.file, rule.source.line), [])
@@ -137,6 +163,8 @@ class RulesScreen(Screen[None]):
         item = self.rows[event.cursor_row]
         if isinstance(self.selected, AnchorNode):
             summary = f"rule {self.selected.ref(item)}: {rule_text(item)}"
+        elif isinstance(self.selected, LintList):
+            summary = f"lint {item.severity}: {item.check}: {item.message}"
         else:
             summary = f"<{self.selected.name}> entry {'!' if item.negated else ''}{item.net} {item.comment}".rstrip()
         self.app.push_screen(EvidenceScreen(Citation(item.source.file, item.source.line), summary))
@@ -147,7 +175,10 @@ class RulesScreen(Screen[None]):
 
     def to_markdown(self) -> str:
         out = ["# ask-zero rules"]
-        if isinstance(self.selected, Table):
+        if isinstance(self.selected, LintList):
+            out += ["", "## lint", "", md_table(["severity", "source", "check", "finding"],
+                                                [[f.severity, f.source, f.check, f.message] for f in self.rows])]
+        elif isinstance(self.selected, Table):
             out += ["", table_summary(self.selected), "",
                     md_table(["entry", "source", "comment"],
                              [[("!" if e.negated else "") + str(e.net), e.source, e.comment] for e in self.rows])]
