@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -142,9 +143,30 @@ def test_escape_stops_the_model_and_the_evidence_answer_follows() -> None:
                     break
             assert exchange.status.startswith("model stopped")
             assert "8.threat_feeds.0" in exchange.text
-            assert llm.closed
+            assert llm.closed and llm.served < 100  # the model stopped, not ran to its end
 
     run(go())
+
+
+def test_quit_mid_answer_stops_the_model_at_once() -> None:
+    # no sentence ever ends, so the guard lets nothing through: only the token check can stop it
+    llm = FakeLLM(["Blocked by rule 8.threat_feeds.0 "] * 400, delay=0.02)
+
+    async def go() -> float:
+        app = demo_app(llm)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press(*QUESTION, "enter")
+            for _ in range(100):
+                await pilot.pause(0.02)
+                if llm.served > 5:
+                    break
+            await pilot.press("ctrl+q")
+            return time.monotonic()
+
+    quit_at = run(go())
+    assert time.monotonic() - quit_at < 4  # the rest of the 400 pieces would take 8 s
+    assert llm.closed and llm.served < 400
 
 
 # -- rules -------------------------------------------------------------------------------

@@ -42,12 +42,14 @@ class FakeLLM:
         self.delay = delay
         self.name = "fake-model"
         self.closed = False
+        self.served = 0  # pieces handed out: shows how soon a cancelled stream ended
 
     def stream_chat(self, messages: Any, max_tokens: int = 96) -> Iterator[str]:
         try:
             for piece in self.pieces:
                 if self.delay:
                     time.sleep(self.delay)
+                self.served += 1
                 yield piece
         finally:
             self.closed = True

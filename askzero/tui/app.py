@@ -53,6 +53,12 @@ class AskZeroApp(App[None]):
         for note in filter(None, notes):
             self.call_from_thread(self.notify, note, severity="warning", timeout=8)
 
+    async def action_quit(self) -> None:
+        # workers see the cancellation at the model's next token; without it the process
+        # would wait at exit for the model to finish its answer
+        self.workers.cancel_all()
+        self.exit()
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())

@@ -116,7 +116,6 @@ class ChatScreen(Screen[None]):
         Binding("up", "history(-1)", "Previous question", show=False),
         Binding("down", "history(1)", "Next question", show=False),
     ]
-    TITLE_NAME = "Chat"
 
     def __init__(self) -> None:
         super().__init__()
@@ -168,7 +167,16 @@ class ChatScreen(Screen[None]):
         # runs in a thread: the model may take seconds, the interface must keep drawing
         worker = get_current_worker()
         session = self.app.session  # type: ignore[attr-defined]
-        post = self.app.call_from_thread
+        app = self.app
+
+        def post(fn: object, *args: object) -> None:
+            # the operator may quit mid-answer: then there is nothing left to update
+            if not app.is_running:
+                return
+            try:
+                app.call_from_thread(fn, *args)  # type: ignore[arg-type]
+            except RuntimeError:
+                pass
         try:
             answer = session.gather(question)
         except AskZeroError as exc:
@@ -183,7 +191,7 @@ class ChatScreen(Screen[None]):
             session.load_model()
         if session.uses_model and answer.evidence and not worker.is_cancelled:
             post(exchange.set_status, f"{session.model_label} is phrasing the answer… (Escape stops it)", True)
-            pieces = session.phrase(answer)
+            pieces = session.phrase(answer, stop=lambda: worker.is_cancelled)
             try:
                 for piece in pieces:
                     if worker.is_cancelled:

@@ -9,7 +9,7 @@ screens simply queue.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -100,11 +100,16 @@ class Session:
         with self._lock:
             return gather(self.ctx, question)
 
-    def phrase(self, answer: Answer) -> Iterator[str]:
-        """The model's guarded lead sentences, piece by piece (nothing without a model)."""
+    def phrase(self, answer: Answer, stop: Callable[[], bool] = lambda: False) -> Iterator[str]:
+        """The model's guarded lead sentences, piece by piece (nothing without a model).
+
+        ``stop`` is asked between tokens: the guard holds text back until a sentence is
+        complete (and drops some), so checking only between the sentences it lets through
+        would leave the model running for seconds after the operator pressed Escape.
+        """
         if not self.uses_model or not answer.evidence:
             return iter(())
-        return phrase(answer, self.llm, self.model_label)
+        return phrase(answer, _Interruptible(self.llm, stop), self.model_label)
 
     # -- pf ------------------------------------------------------------------------------
 
@@ -158,3 +163,26 @@ class Session:
 
         span = self.log_call(first_last, Filter())
         return None if span is None else span[1]
+
+
+class _Interruptible:
+    """The model, with a stream that ends as soon as ``stop()`` says so."""
+
+    def __init__(self, llm: Any, stop: Callable[[], bool]) -> None:
+        self._llm = llm
+        self._stop = stop
+
+    def stream_chat(self, *args: Any, **kwargs: Any) -> Iterator[str]:
+        tokens = self._llm.stream_chat(*args, **kwargs)
+        try:
+            for piece in tokens:
+                if self._stop():
+                    return
+                yield piece
+        finally:
+            close = getattr(tokens, "close", None)
+            if close is not None:
+                close()  # llama.cpp stops generating now, not when the generator is collected
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._llm, name)
