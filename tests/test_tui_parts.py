@@ -117,3 +117,14 @@ def test_tui_command_is_registered_and_a_bad_site_fails_before_the_screen(capsys
     assert "--no-llm" in capsys.readouterr().out
     assert main(["tui", "--site", "/nonexistent/site"]) == 3
     assert "site not found" in capsys.readouterr().err
+
+
+def test_markdown_is_styled_by_tree_sitter() -> None:
+    pytest.importorskip("tree_sitter_markdown")
+    lines = ["# NIS2 — Article 21", "", "- measure é one", "", "```", "block all", "```"]
+    text = cited_view(lines, 1, {2}, language_for("knowledge/nis2.md"))
+    assert language_for("knowledge/nis2.md") == "markdown"
+    assert "bold #5f87d7" in styles(text, "NIS2")  # the heading, non-ASCII dash included
+    assert "bold yellow" in styles(text, "- measure")
+    assert "#87af87" in styles(text, "block all")
+    assert not styles(text, "measure é one")  # list text itself stays plain

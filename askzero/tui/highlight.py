@@ -1,7 +1,8 @@
 """A small syntax highlighter for pf.conf and bgpd.conf, and the cited-lines view.
 
 No grammar exists for these two formats, and an operator reading evidence needs only the
-landmarks: comments, keywords, macros, tables and strings. Other files are shown plain.
+landmarks: comments, keywords, macros, tables and strings. Markdown (the knowledge texts) is
+styled by tree-sitter; other files are shown plain.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import re
 from pathlib import PurePosixPath
 
 from rich.text import Text
+
+from askzero.tui.treesitter import markdown_spans
 
 PF_KEYWORDS = frozenset("""
 pass block match anchor load table set antispoof for in out on from to port proto quick log all
@@ -59,13 +62,15 @@ def language_for(path: str) -> str | None:
         return "pf"
     if name.startswith("bgpd.conf"):
         return "bgp"
+    if name.endswith(".md"):
+        return "markdown"
     return None
 
 
 def highlight_line(line: str, language: str | None) -> Text:
     """One source line as styled text (plain when the language is unknown)."""
     text = Text(line)
-    if language is None:
+    if language not in ("pf", "bgp"):
         return text
     keywords = PF_KEYWORDS if language == "pf" else BGP_KEYWORDS
     definition = _DEFINITION.match(line)
@@ -87,12 +92,16 @@ def cited_view(lines: list[str], first: int, cited: set[int], language: str | No
     """Numbered lines starting at line ``first``, the cited ones marked and on a background."""
     width = len(str(first + len(lines) - 1))
     out = Text(no_wrap=True, overflow="ellipsis")
-    for offset, line in enumerate(lines):
+    # tabs expanded here: the gutter in front would shift the terminal's tab stops
+    plain = [line.rstrip("\n").expandtabs(8) for line in lines]
+    tree_spans = markdown_spans(plain) if language == "markdown" else None
+    for offset, line in enumerate(plain):
         number = first + offset
         hit = number in cited
         gutter = Text(f"{MARKER if hit else ' '}{number:>{width}} │ ", style="bold yellow" if hit else "#808080")
-        # tabs expanded here: the gutter in front would shift the terminal's tab stops
-        body = highlight_line(line.rstrip("\n").expandtabs(8), language)
+        body = highlight_line(line, language)
+        for start, end, style in tree_spans[offset] if tree_spans else ():
+            body.stylize(style, start, end)
         row = Text.assemble(gutter, body)
         if hit:
             row.stylize(HIGHLIGHT_STYLE)
