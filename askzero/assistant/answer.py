@@ -63,7 +63,8 @@ class Answer:
 
 INTENT_OF_TOOL = {"explain_port": "why_port", "timeline": "timeline", "bgp_flaps": "bgp_flaps",
                   "triage_alert": "triage", "bgp_route": "bgp_route", "compliance_check": "compliance",
-                  "lookup_intel": "lookup_address", "pflog_summary": "lookup_address"}
+                  "lookup_intel": "lookup_address", "pflog_summary": "lookup_address",
+                  "knowledge_answer": "knowledge"}
 
 
 def gather(ctx: SiteContext, question: str, previous: Route | None = None, planner: Any = None) -> Answer:
@@ -89,6 +90,8 @@ def gather(ctx: SiteContext, question: str, previous: Route | None = None, plann
         calls.append(("explain_port", {"port": r.ports[0], "want_block": bool(BLOCKED.search(question))}))
     elif r.intent == "compliance":
         calls.append(("compliance_check", {"question": question}))
+    elif r.intent == "knowledge":
+        calls.append(("knowledge_answer", {"question": question}))
     elif r.intent == "bgp_route":
         calls.append(("bgp_route", {"prefix": r.addresses[0], "question": question}))
     elif r.intent == "triage":

@@ -69,12 +69,52 @@ def compliance_check(ctx: SiteContext, question: str) -> list[Evidence]:
                                  f"{sum(1 for r in report.results if r.status == 'fail')} fail, "
                                  f"{sum(1 for r in report.results if r.status == 'partial')} partial.",
                                  Citation(ctx.site.cite(ctx.site.pf_conf or "pf.conf")), {"checks": len(report.results)}))
-    return evidence + framework_passages(ctx, question, framework)
+    return evidence + control_passages(ctx, evidence, framework)
 
 
-def framework_passages(ctx: SiteContext, question: str, framework: str | None) -> list[Evidence]:
-    """What the framework says, from the retrieval index if it has been built."""
+def control_passages(ctx: SiteContext, evidence: list[Evidence], framework: str | None) -> list[Evidence]:
+    """The framework's text for the controls the failing (or partial) checks bear on."""
     if framework is None:
+        return []
+    wanted: list[str] = []
+    for ev in evidence:
+        if ev.kind == "compliance" and ev.fields.get("status") in ("fail", "partial"):
+            for control in re.findall(rf"{re.escape(framework)} (\S+) \(", ev.fields.get("controls", "")):
+                if control not in wanted:
+                    wanted.append(control)
+    out: list[Evidence] = []
+    for control in wanted[:KNOWLEDGE_HITS]:
+        for ev in framework_passages(ctx, f"{framework} {control}", framework, hits=1, hint=""):
+            if all(ev.summary != seen.summary for seen in out):
+                out.append(ev)
+    return out
+
+
+def knowledge_answer(ctx: SiteContext, question: str) -> list[Evidence]:
+    """Tool: what the knowledge base says about a question ("what does DORA require after a
+    major incident?"), the best passages with file, heading and lines."""
+    found = framework_passages(ctx, question, framework_of(question), hits=3, hint="")
+    if found:
+        return found
+    if not _index_ready(ctx):
+        return [Evidence("coverage", "The knowledge index has not been built for this site: run `ask-zero index`, "
+                         "then ask again.", Citation("knowledge"), {"count": 0})]
+    return []
+
+
+def _index_ready(ctx: SiteContext) -> bool:
+    try:
+        from askzero.rag.hybrid import resolve_corpus
+        from askzero.rag.store import Store
+    except ImportError:
+        return False
+    return Store.exists(resolve_corpus(ctx.site).directory())
+
+
+def framework_passages(ctx: SiteContext, question: str, framework: str | None, hits: int = KNOWLEDGE_HITS,
+                       hint: str = " network filtering firewall") -> list[Evidence]:
+    """What the framework says, from the retrieval index if it has been built."""
+    if framework is None and hint:
         return []
     try:
         from askzero.rag.hybrid import SearchIndex, resolve_corpus
@@ -86,13 +126,13 @@ def framework_passages(ctx: SiteContext, question: str, framework: str | None) -
         return []
     index = SearchIndex(corpus, "numpy")
     try:
-        hits = index.search(f"{question} network filtering firewall", KNOWLEDGE_HITS, framework=framework,
-                            mode="lexical")
+        found = index.search(f"{question}{hint}", hits, framework=framework, kind="regulation,standard,operational"
+                             if framework is None else None, mode="lexical")
     finally:
         index.close()
     out = []
-    for hit in hits:
-        first = re.split(r"(?<=[.;])\s", " ".join(hit.text.split()), maxsplit=1)[0][:300]
+    for hit in found:
+        first = _opening(hit.text)
         out.append(Evidence("knowledge", f"{hit.heading}: {first}", Citation(hit.file, lines=hit.lines),
                             {"framework": framework}))
     return out
@@ -116,6 +156,29 @@ def _evidence(results: list, default: Citation) -> list[Evidence]:
                                 Citation(item.get("file", ""), item.get("line"), record=item.get("record")),
                                 {"check": r.check}))
     return out
+
+
+SENTENCE_END = re.compile(r"(?<!\bArt\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bNo\.)(?<!\bvs\.)(?<=[.;])\s")
+
+
+def _opening(text: str, sentences: int = 4, limit: int = 500) -> str:
+    """The first sentences of a passage; a markdown table's rows read as "a — b — c"."""
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#") or not stripped:
+            continue
+        if stripped.startswith("|"):
+            cells = [c.strip() for c in stripped.strip("|").split("|")]
+            if all(set(c) <= set("-: ") for c in cells):
+                if lines and lines[-1].endswith(";"):
+                    lines.pop()  # the header row: the rows say enough
+                continue
+            lines.append(" — ".join(cells) + ";")
+        else:
+            lines.append(stripped)
+    body = " ".join(" ".join(lines).split())
+    return " ".join(SENTENCE_END.split(body)[:sentences])[:limit]
 
 
 def _split(reference: str) -> tuple[str, int]:

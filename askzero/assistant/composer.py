@@ -18,6 +18,7 @@ CAPABILITIES = (
     "which BGP sessions flapped (\"Which BGP sessions flapped today?\")",
     "whether bgpd accepts a prefix from a neighbor (\"Is 198.51.100.0/24 from upstream-a accepted?\")",
     "whether a rule or the site meets a framework (\"Is the rule at etc/pf.conf:53 compliant with NIS2?\")",
+    "what the frameworks ask (\"What does DORA require after a major incident?\")",
     "whether an alert is worth waking someone for (\"Is the latest alert from 203.0.113.7 worth waking me up for?\")",
 )
 # evidence kinds that answer a windowed question, in the order they are told
@@ -36,6 +37,8 @@ def key_points(route: Route, evidence: list[Evidence]) -> list[str]:
     if not evidence:
         if route.intent in ("timeline", "bgp_flaps"):
             return ["I don't know from this site's data: the site has no logs in its store to answer from."]
+        if route.intent == "knowledge":
+            return ["I don't know from this site's knowledge base: no passage matches the question."]
         if route.intent == "triage":
             return ["I don't know from this site's data: its logs hold no IDS alert"
                     + (f" involving {route.addresses[0]}" if route.addresses else "")
@@ -55,6 +58,8 @@ def key_points(route: Route, evidence: list[Evidence]) -> list[str]:
         return [f"{ev.summary.rstrip('.')} [{marks[id(ev)]}]." for ev in evidence]
     if route.intent == "compliance":
         return _compliance_points(evidence, marks)
+    if route.intent == "knowledge":
+        return [f"{ev.summary.rstrip('.')} [{marks[id(ev)]}]." for ev in evidence]
     by_kind: dict[str, list[Evidence]] = {}
     for ev in evidence:
         by_kind.setdefault(ev.kind, []).append(ev)

@@ -25,6 +25,9 @@ BGP_ROUTE = re.compile(r"\b(prefix\w*|préfixe\w*|route\w*|announce\w*|advertis\
                        r"accept\w*|filtered|AS\s?\d+)\b", re.I)
 COMPLIANCE = re.compile(r"\b(complian\w*|conform\w*|compl(y|ies)|requirements?|exigences?|audit\w*)\b", re.I)
 FRAMEWORKS = re.compile(r"\b(NIS\s?2|DORA|ISO(?:/IEC)?\s?27001|PCI[\s-]?DSS|GDPR|RGPD)\b", re.I)
+KNOWLEDGE = re.compile(r"\b(what does \S+ (say|require|ask|mean)|what (is|are) (required|the (deadlines?|requirements?))|"
+                       r"deadlines?|délais?|que (dit|demande|exige)|how (long|soon)|must (we|I) report|"
+                       r"best practice\w*|recommend\w*)\b", re.I)
 LOG_WORDS = re.compile(r"\b(alerts?|events?|logs?|alertes?|événements?|journaux)\b", re.I)
 TIMELINE = re.compile(r"\b(what happened|what went on|timeline|chronolog\w*|que s'est-il passé|"
                       r"qu'est-ce qui s'est passé|activity|activité|summary of|résumé)\b", re.I)
@@ -33,7 +36,7 @@ TIMELINE = re.compile(r"\b(what happened|what went on|timeline|chronolog\w*|que 
 @dataclass
 class Route:
     # why_blocked | why_allowed | lookup_address | why_port | bgp_flaps | bgp_route | timeline |
-    # triage | compliance | unknown
+    # triage | compliance | knowledge | unknown
     intent: str
     addresses: list[str] = field(default_factory=list)
     ports: list[int] = field(default_factory=list)
@@ -49,8 +52,10 @@ def route(question: str, now: datetime | None = None) -> Route:
     addrs = entities.addresses(question)
     found_ports = entities.ports(question)
     window = entities.window(question, now)
-    if FRAMEWORKS.search(question) and COMPLIANCE.search(question):
+    if FRAMEWORKS.search(question) and COMPLIANCE.search(question) and not KNOWLEDGE.search(question):
         return Route("compliance", addrs, found_ports, window)
+    if (FRAMEWORKS.search(question) or KNOWLEDGE.search(question)) and not addrs:
+        return Route("knowledge", [], [], window)
     if TRIAGE.search(question) and re.search(r"\b(alert\w*|alerte\w*|signature|this|ça|cela)\b", question, re.I):
         quoted = QUOTED.search(question)
         return Route("triage", addrs, found_ports, window, quoted.group(1).strip() if quoted else None)

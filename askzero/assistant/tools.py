@@ -19,7 +19,7 @@ from askzero.assistant.logtools import (
     ruleset_drift,
 )
 from askzero.assistant.bgptools import route_check
-from askzero.assistant.compliance import compliance_check
+from askzero.assistant.compliance import compliance_check, knowledge_answer
 from askzero.assistant.triage import triage_evidence
 from askzero.assistant.windowtools import bgp_flaps, timeline
 from askzero.evidence import Citation, Evidence
@@ -164,4 +164,5 @@ TOOLS: dict[str, Callable[..., list[Evidence]]] = {
     "triage_alert": triage_evidence,
     "bgp_route": route_check,
     "compliance_check": compliance_check,
+    "knowledge_answer": knowledge_answer,
 }
