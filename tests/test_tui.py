@@ -344,6 +344,18 @@ def test_events_filters_severity_signature_window_and_errors() -> None:
             assert all("Cobalt" in e["signature"] and e["severity"] <= 1 for e in result.events)
             # clock times are on the day of the newest event (2026-11-20), not today
             assert all("2026-11-20T02:05" <= e["time"] < "2026-11-20T02:10" for e in result.events)
+            screen.query_one("#f-signature", Input).value = ""
+            screen.query_one("#f-severity", Input).value = ""
+            screen.query_one("#f-kind", Input).value = "block, auth"
+            screen.apply_filters()
+            await settle(pilot)
+            assert {e["kind"] for e in screen.result.events} == {"block", "auth"}
+            screen.query_one("#f-kind", Input).value = ""
+            screen.query_one("#f-window", Input).value = "last 1 min"
+            screen.apply_filters()
+            await settle(pilot)
+            # relative to the newest event (02:45:02), which is itself inside the window
+            assert screen.result.events[-1]["time"].startswith("2026-11-20T02:45:02")
             screen.query_one("#f-window", Input).value = "next tuesday-ish"
             screen.apply_filters()
             await settle(pilot)

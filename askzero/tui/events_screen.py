@@ -4,7 +4,7 @@ table and the records related to the selected one (same connection)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from rich.text import Text
@@ -22,8 +22,9 @@ from askzero.tui.export import md_table
 
 COLUMNS = ("time (UTC)", "kind", "source", "destination", "sev", "what")
 LIMIT = 500  # rows in the table; the count above it is the full count
-FILTERS = (("f-ip", "address or CIDR"), ("f-severity", "severity ≤ (1-4)"), ("f-signature", "signature"),
-           ("f-window", "window: last hour"))
+# placeholders short enough for five fields in 80 columns; the help screen explains them
+FILTERS = (("f-ip", "address/CIDR"), ("f-severity", "severity 1-4"), ("f-signature", "signature"),
+           ("f-kind", "kinds"), ("f-window", "window"))
 
 
 @dataclass
@@ -58,6 +59,8 @@ def build_filter(criteria: dict[str, str], now: datetime | None) -> Any:
         flt.severity = int(criteria["severity"])
     if criteria.get("signature"):
         flt.signature = criteria["signature"]
+    if criteria.get("kind"):
+        flt.kinds = tuple(k.strip() for k in criteria["kind"].replace(" ", ",").split(",") if k.strip())
     if criteria.get("window"):
         try:
             window = parse_window(criteria["window"], now=now)
@@ -72,8 +75,11 @@ def run_query(session: Any, criteria: dict[str, str]) -> EventView:
     from askzero.logs.query import events, first_last, histogram
 
     view = EventView(dict(criteria))
+    newest = session.last_event_time()
+    # windows end before "now" (exclusive): a second past the newest event keeps it inside
+    now = newest + timedelta(seconds=1) if newest is not None else None
     try:
-        flt = build_filter(criteria, session.last_event_time())
+        flt = build_filter(criteria, now)
     except ValueError as exc:
         view.error = str(exc)
         return view

@@ -39,9 +39,10 @@ HELP = """\
      to 192.0.2.10 port 22
 
 [b]Events[/b] (F5)
-  filters: address, severity (1 highest), signature, window
-  ("last hour", "02:00-02:30", relative to the newest event);
-  Enter applies. Select an event to see its related records.
+  filters: address, severity (1 highest), signature, kinds
+  (alert, block, auth, flow...), window ("last hour", "02:00-02:30",
+  relative to the newest event); Enter applies.
+  Select an event to see its related records.
 """
 
 
