@@ -514,3 +514,48 @@ def test_real_model_phrases_in_a_worker_and_evidence_follows() -> None:
             assert exchange.text.endswith(exchange.answer.summary)
 
     run(go())
+
+
+def test_site_without_pf_conf_or_logs_degrades_screen_by_screen(tmp_path: Path) -> None:
+    from askzero.site import load_site
+    from askzero.tui.app import AskZeroApp
+    from askzero.tui.session import Session
+
+    async def go() -> None:
+        app = AskZeroApp(Session(load_site(str(tmp_path)), no_llm=True))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ask(pilot)
+            exchange = app.screen.query_one(Exchange)
+            assert exchange.status == "" and "etc/pf.conf" in str(exchange.query_one(".answer").render())
+            await pilot.press("f3")
+            await settle(pilot)
+            assert "no such file" in str(app.screen.query_one("#detail").render())
+            await pilot.press("f4")
+            await settle(pilot)
+            await pilot.press(*BLOCKED_FLOW, "enter")
+            await settle(pilot)
+            assert "no such file" in app.screen.error_text
+            await pilot.press("f5")
+            await settle(pilot)
+            assert app.screen.result.count == 0
+            assert "no events" in str(app.screen.query_one("#timeline-label").render())
+            assert any("pf:" in str(n.message) for n in app._notifications)
+
+    run(go())
+
+
+def test_default_site_notice_is_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    from askzero.site import load_site
+    from askzero.tui.app import AskZeroApp
+    from askzero.tui.session import Session
+
+    site = load_site("demo")
+    site.notice = "ask-zero: no site configured and no /etc/pf.conf here; using the bundled demo site (--site demo)"
+
+    async def go() -> list[str]:
+        app = AskZeroApp(Session(site, no_llm=True))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            return [str(n.message) for n in app._notifications]
+
+    assert run(go()) == ["no site configured and no /etc/pf.conf here; using the bundled demo site (--site demo)"]

@@ -42,6 +42,8 @@ class AskZeroApp(App[None]):
         self.sub_title = f"site {session.site.name}"
 
     def on_mount(self) -> None:
+        if self.session.site.notice:  # e.g. the demo site was chosen because none was configured
+            self.notify(self.session.site.notice.removeprefix("ask-zero: "), timeout=10)
         self._load()
 
     @work(thread=True, exclusive=True, group="load")
