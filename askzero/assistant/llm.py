@@ -284,6 +284,17 @@ class LocalLLM:
             window = min(window, self.max_prompt_tokens + max_tokens)
         return fit_messages(messages, max_tokens, window, self.prompt_tokens)
 
+    def _fresh(self, messages: Sequence[Message], max_tokens: int) -> list[Message]:
+        """The fitted messages, with the model's cache cleared: llama-cpp-python reuses the KV
+        cache of a matching prompt prefix and replays the last token; the logits then differ
+        in the last bits and greedy decoding can take another path. A full re-evaluation keeps
+        answers identical run to run."""
+        fitted = self.fit(messages, max_tokens)
+        reset = getattr(self._llama, "reset", None)
+        if reset is not None:
+            reset()
+        return fitted
+
     def stream_chat(
         self,
         messages: Sequence[Message],
@@ -291,13 +302,7 @@ class LocalLLM:
         stop: Sequence[str] | None = None,
     ) -> Iterator[str]:
         """Yield the answer's text piece by piece as the model produces it."""
-        fitted = self.fit(messages, max_tokens)
-        # llama-cpp-python reuses the KV cache of a matching prompt prefix and replays the
-        # last token; the logits then differ in the last bits and greedy decoding can take
-        # another path. A full re-evaluation keeps answers identical run to run.
-        reset = getattr(self._llama, "reset", None)
-        if reset is not None:
-            reset()
+        fitted = self._fresh(messages, max_tokens)
         try:
             stream = self._llama.create_chat_completion(
                 messages=fitted,
@@ -320,10 +325,7 @@ class LocalLLM:
         so the reply always parses)."""
         import json
 
-        fitted = self.fit(messages, max_tokens)
-        reset = getattr(self._llama, "reset", None)
-        if reset is not None:
-            reset()
+        fitted = self._fresh(messages, max_tokens)
         try:
             result = self._llama.create_chat_completion(
                 messages=fitted, max_tokens=max_tokens, temperature=self.temperature, seed=self.seed,

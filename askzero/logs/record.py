@@ -121,3 +121,21 @@ def severity_from_wazuh(level: int) -> int:
     if level >= 4:
         return 3
     return 4
+
+
+def scalar_text(value: Any) -> str | None:
+    """A JSON scalar as text (decoders store numbers as strings, but not always)."""
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def port_number(value: Any) -> int | None:
+    """A port from an integer or a string of ASCII digits, when it is one (0-65535)."""
+    if isinstance(value, str) and value.isdigit() and value.isascii():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 65535:
+        return value
+    return None

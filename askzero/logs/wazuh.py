@@ -23,7 +23,7 @@ from typing import Any
 
 from askzero.logs.formats import Reading
 from askzero.logs.lines import LineSource, Position, sample
-from askzero.logs.record import MAX_RAW, Event, Malformed, severity_from_wazuh
+from askzero.logs.record import MAX_RAW, Event, Malformed, port_number, scalar_text, severity_from_wazuh
 from askzero.logs.syslog import is_gzip, iso_time, readable_lines
 from askzero.logs.syslog_messages import address
 
@@ -35,29 +35,13 @@ _AGENT_KEY = re.compile(r'"(?:agent|manager)"\s*:\s*\{')
 _IDS_RULE = re.compile(r"\d+:\d+:\d+", re.ASCII)
 
 
-def _text(value: Any) -> str | None:
-    """A scalar as text (decoders store numbers as strings, but not always)."""
-    if isinstance(value, str):
-        return value or None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _port(value: Any) -> int | None:
-    text = _text(value)
-    if text and text.isascii() and text.isdigit() and int(text) < 65536:
-        return int(text)
-    return None
-
-
 def _texts(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def _flow(value: Any) -> str | None:
     """Suricata's flow id as eve.json prints it (Wazuh re-prints it as ``N.000000``)."""
-    text = _text(value)
+    text = scalar_text(value)
     if text and text.endswith(".000000"):
         text = text[:-7]
     return text
@@ -69,7 +53,7 @@ def _dict(value: Any) -> dict[str, Any]:
 
 def _endpoint(value: Any) -> tuple[str | None, int | None]:
     """An address, or the snort decoder's ``ADDR:PORT``."""
-    text = _text(value)
+    text = scalar_text(value)
     if text is None:
         return None, None
     if address(text) is None and ":" in text:
@@ -109,45 +93,45 @@ def alert_event(alert: dict[str, Any], line: int, offset: int, raw: str) -> Even
                        ("manager", manager.get("name")), ("location", alert.get("location")),
                        ("decoder", decoder.get("name")), ("decoder_parent", decoder.get("parent")),
                        ("alert_id", alert.get("id"))):
-        if _text(value):
-            extra[key] = _text(value)
+        if scalar_text(value):
+            extra[key] = scalar_text(value)
     syscheck = _dict(alert.get("syscheck"))
     for key in ("path", "event"):
-        if _text(syscheck.get(key)):
-            extra[f"syscheck_{key}"] = _text(syscheck[key])
+        if scalar_text(syscheck.get(key)):
+            extra[f"syscheck_{key}"] = scalar_text(syscheck[key])
 
     data = _dict(alert.get("data"))
     src, sport = _endpoint(data.get("srcip") or data.get("src_ip"))
     dst, dport = _endpoint(data.get("dstip") or data.get("dest_ip"))
-    sport = _port(data.get("srcport") or data.get("src_port")) or sport
-    dport = _port(data.get("dstport") or data.get("dest_port")) or dport
-    src_user, dst_user = _text(data.get("srcuser")), _text(data.get("dstuser"))
+    sport = port_number(data.get("srcport") or data.get("src_port")) or sport
+    dport = port_number(data.get("dstport") or data.get("dest_port")) or dport
+    src_user, dst_user = scalar_text(data.get("srcuser")), scalar_text(data.get("dstuser"))
     if dst_user:
         extra["dstuser"] = dst_user
     if src_user and dst_user:
         extra["srcuser"] = src_user
-    proto = _text(data.get("protocol") or data.get("proto"))
+    proto = scalar_text(data.get("protocol") or data.get("proto"))
     nested = _dict(data.get("alert"))  # a Suricata alert decoded as JSON
-    action = _text(data.get("action") or nested.get("action"))
+    action = scalar_text(data.get("action") or nested.get("action"))
     # the IDS rule behind an IDS alert, as gid:sid:rev (the snort decoder stores it so in data.id)
-    parts = [_text(nested.get(key)) for key in ("gid", "signature_id", "rev")]
+    parts = [scalar_text(nested.get(key)) for key in ("gid", "signature_id", "rev")]
     if all(parts):
         extra["ids_rule"] = ":".join(p for p in parts if p)
-    elif _IDS_RULE.fullmatch(_text(data.get("id")) or ""):
+    elif _IDS_RULE.fullmatch(scalar_text(data.get("id")) or ""):
         extra["ids_rule"] = data["id"]
-    if _text(nested.get("signature")):
-        extra["ids_signature"] = _text(nested["signature"])
+    if scalar_text(nested.get("signature")):
+        extra["ids_signature"] = scalar_text(nested["signature"])
 
-    stamp = _text(alert.get("timestamp"))
+    stamp = scalar_text(alert.get("timestamp"))
     moment = iso_time(stamp)[0] if stamp else None
     groups = _texts(rule.get("groups"))
     return Event(source=NAME, kind="alert", time=moment, line=line, offset=offset, raw=raw[:MAX_RAW],
                  src=src, dst=dst, sport=sport, dport=dport, proto=proto.lower() if proto else None,
                  action=action.lower() if action else None, severity=severity,
-                 signature=_text(rule.get("description")), signature_id=_text(rule.get("id")),
-                 category=",".join(groups) or None, host=_text(agent.get("name")),
+                 signature=scalar_text(rule.get("description")), signature_id=scalar_text(rule.get("id")),
+                 category=",".join(groups) or None, host=scalar_text(agent.get("name")),
                  user=src_user or dst_user, flow=_flow(data.get("flow_id")),
-                 message=_text(alert.get("full_log")), extra=extra)
+                 message=scalar_text(alert.get("full_log")), extra=extra)
 
 
 def read(path: Path, start: Position = Position()) -> Reading:

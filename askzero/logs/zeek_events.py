@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from askzero.logs.record import Event
+from askzero.logs.record import Event, port_number, scalar_text
 
 SOURCE = "zeek"
 
@@ -119,27 +119,11 @@ def event_time(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value or None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _port(value: Any) -> int | None:
-    if isinstance(value, str) and value.isdigit() and value.isascii():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 65535:
-        return value
-    return None
-
-
 def _first(value: Any) -> str | None:
     """The first element of a set or vector field (or the value when it is a scalar)."""
     if isinstance(value, list):
         return next((t for t in map(_text, value) if t), None)
-    return _text(value)
+    return scalar_text(value)
 
 
 def _join(*parts: Any) -> str | None:
@@ -167,7 +151,7 @@ def _keep(ev: Event, rec: dict[str, Any], *names: str) -> None:
 
 
 def _conn(ev: Event, rec: dict[str, Any]) -> None:
-    if ev.proto == "unknown_transport" and _port(rec.get("ip_proto")) is not None:
+    if ev.proto == "unknown_transport" and port_number(rec.get("ip_proto")) is not None:
         ev.proto = str(rec["ip_proto"])  # conn.log's ip_proto: the IP protocol number
     ev.message = _join(
         "conn", ev.proto, _endpoint(ev.src, ev.sport), "->", _endpoint(ev.dst, ev.dport),
@@ -188,7 +172,7 @@ def _dns(ev: Event, rec: dict[str, Any]) -> None:
 
 def _http(ev: Event, rec: dict[str, Any]) -> None:
     ev.message = _join(
-        rec.get("method"), f"{_text(rec.get('host')) or ''}{_text(rec.get('uri')) or ''}",
+        rec.get("method"), f"{scalar_text(rec.get('host')) or ''}{scalar_text(rec.get('uri')) or ''}",
         "->", rec.get("status_code"), rec.get("status_msg"),
     )
 
@@ -203,7 +187,7 @@ def _tls(ev: Event, rec: dict[str, Any]) -> None:
 def _ssh(ev: Event, rec: dict[str, Any]) -> None:
     success = rec.get("auth_success")
     ev.action = {True: "accepted", False: "failed"}.get(success) if isinstance(success, bool) else None
-    direction = _text(rec.get("direction"))
+    direction = scalar_text(rec.get("direction"))
     ev.direction = {"INBOUND": "in", "OUTBOUND": "out"}.get(direction or "")
     ev.message = _join(
         "ssh", rec.get("client"), "->", rec.get("server"),
@@ -215,7 +199,7 @@ def _ssh(ev: Event, rec: dict[str, Any]) -> None:
 def _notice(ev: Event, rec: dict[str, Any]) -> None:
     # notice's own src/dst/p name the hosts the notice is about; the connection is a fallback
     # (the connection's endpoints stay in extra when they differ)
-    src, dst, port = _text(rec.get("src")), _text(rec.get("dst")), _port(rec.get("p"))
+    src, dst, port = scalar_text(rec.get("src")), scalar_text(rec.get("dst")), port_number(rec.get("p"))
     if src is not None and src != ev.src:
         _keep(ev, rec, "id.orig_h", "id.orig_p")
         ev.src, ev.sport = src, None
@@ -225,16 +209,16 @@ def _notice(ev: Event, rec: dict[str, Any]) -> None:
     if port is not None and port != ev.dport:
         _keep(ev, rec, "id.resp_p")
         ev.dport = port
-    ev.signature = _text(rec.get("note"))
+    ev.signature = scalar_text(rec.get("note"))
     ev.category = ev.signature.split("::", 1)[0] if ev.signature and "::" in ev.signature else None
-    ev.message = _text(rec.get("msg"))
+    ev.message = scalar_text(rec.get("msg"))
     ev.severity = 2
     _consume(ev, "note", "msg")
 
 
 def _weird(ev: Event, rec: dict[str, Any]) -> None:
-    ev.signature = _text(rec.get("name"))
-    addl = _text(rec.get("addl"))
+    ev.signature = scalar_text(rec.get("name"))
+    addl = scalar_text(rec.get("addl"))
     ev.message = f"{ev.signature}: {addl}" if ev.signature and addl else ev.signature
     _consume(ev, "name")
 
@@ -247,7 +231,7 @@ def _file(ev: Event, rec: dict[str, Any]) -> None:
         ev.dst = _first(rec.get("rx_hosts"))
     if ev.flow is None:
         ev.flow = _first(rec.get("conn_uids"))
-    digest = next((rec[h] for h in ("sha256", "sha1", "md5") if _text(rec.get(h))), None)
+    digest = next((rec[h] for h in ("sha256", "sha1", "md5") if scalar_text(rec.get(h))), None)
     ev.message = _join("file", rec.get("mime_type"), rec.get("filename"), digest)
 
 
@@ -260,7 +244,7 @@ def _x509(ev: Event, rec: dict[str, Any]) -> None:
 
 def _other(ev: Event, rec: dict[str, Any]) -> None:
     for name in ("msg", "message"):
-        ev.message = _text(rec.get(name))
+        ev.message = scalar_text(rec.get(name))
         if ev.message:
             _consume(ev, name)
             return
@@ -275,14 +259,14 @@ _FILL: dict[str, Callable[[Event, dict[str, Any]], None]] = {
 def build_event(record: dict[str, Any], path: str, line: int, offset: int, raw: str) -> Event:
     """The event for one record of log ``path`` found at ``line`` / ``offset``."""
     kind = KIND_BY_PATH.get(path, "other")
-    proto = _text(record.get("proto"))
+    proto = scalar_text(record.get("proto"))
     user = record.get("username", record.get("user"))
     ev = Event(
         source=SOURCE, kind=kind, time=event_time(record.get("ts")), line=line, offset=offset,
-        raw=raw, src=_text(record.get("id.orig_h")), sport=_port(record.get("id.orig_p")),
-        dst=_text(record.get("id.resp_h")), dport=_port(record.get("id.resp_p")),
-        proto=proto.lower() if proto else None, flow=_text(record.get("uid")),
-        host=_text(record.get("_system_name")), user=_text(user),
+        raw=raw, src=scalar_text(record.get("id.orig_h")), sport=port_number(record.get("id.orig_p")),
+        dst=scalar_text(record.get("id.resp_h")), dport=port_number(record.get("id.resp_p")),
+        proto=proto.lower() if proto else None, flow=scalar_text(record.get("uid")),
+        host=scalar_text(record.get("_system_name")), user=scalar_text(user),
     )
     extra: dict[str, Any] = {"_path": path}
     for name, value in record.items():

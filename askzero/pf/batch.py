@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from askzero.pf.batchaddr import TableIndex
-from askzero.pf.batchwalk import BatchWalk, find_table
-from askzero.pf.evaluate import FastEvaluator
+from askzero.pf.batchwalk import BatchWalk
+from askzero.pf.evaluate import FastEvaluator, find_table
 from askzero.pf.flow import Flow
 from askzero.pf.flowarrays import FlowArrays
 from askzero.pf.host import HostProfile

@@ -17,7 +17,7 @@ from typing import Any
 from askzero.pf.batchaddr import Column, TableIndex, prefix_hit, range_hit
 from askzero.pf.flowarrays import FlowArrays, flag_bits
 from askzero.pf.host import HostProfile
-from askzero.pf.evaluate import ROUTING
+from askzero.pf.evaluate import ROUTING, find_table
 from askzero.pf.model import Address, PortRange, Rule, Ruleset, Table
 from askzero.pf.printer import default_flags
 from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, PROTOCOLS, icmp_code_number, is_number
@@ -242,15 +242,6 @@ class BatchWalk:
                 ok &= codes == code if code is not None else False
             hit |= ok
         return hit
-
-
-def find_table(name: str, ruleset: Ruleset) -> Table | None:
-    rs: Ruleset | None = ruleset
-    while rs is not None:
-        if name in rs.tables:
-            return rs.tables[name]
-        rs = rs.parent
-    return None
 
 
 def _port_hit(port: PortRange, v: Any) -> Any:

@@ -277,13 +277,7 @@ class Evaluator:
         return self.host.addresses(name)
 
     def _table(self, name: str, ruleset: Ruleset) -> Table | None:
-        """Tables are looked up in the rule's anchor, then towards the main ruleset."""
-        rs: Ruleset | None = ruleset
-        while rs is not None:
-            if name in rs.tables:
-                return rs.tables[name]
-            rs = rs.parent
-        return None
+        return find_table(name, ruleset)
 
     def _icmp(self, rule: Rule, flow: Flow) -> bool:
         table = ICMP6_TYPES if flow.af == "inet6" else ICMP_TYPES
@@ -365,3 +359,13 @@ class FastEvaluator(Evaluator):
             i += 1
             matched_any = self._apply(rule, ruleset, state, verdict, prefix) or matched_any
         return matched_any
+
+
+def find_table(name: str, ruleset: Ruleset) -> Table | None:
+    """Tables are looked up in the rule's anchor, then towards the main ruleset."""
+    rs: Ruleset | None = ruleset
+    while rs is not None:
+        if name in rs.tables:
+            return rs.tables[name]
+        rs = rs.parent
+    return None

@@ -164,14 +164,12 @@ def _private_source(ctx: Any, rule: Rule) -> bool:
 
 
 def _find_table(config: PfConfig, rule: Rule, name: str):
+    from askzero.pf.evaluate import find_table
+
     ruleset = config.main
     for part in [p for p in rule.path.split("/") if p]:
         ruleset = ruleset.children.get(part, ruleset)
-    while ruleset is not None:
-        if name in ruleset.tables:
-            return ruleset.tables[name]
-        ruleset = ruleset.parent
-    return None
+    return find_table(name, ruleset)
 
 
 def skip_only_loopback(ctx: Any, rules: list[Rule]) -> CheckResult:
