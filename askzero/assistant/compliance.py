@@ -116,20 +116,13 @@ def framework_passages(ctx: SiteContext, question: str, framework: str | None, h
     """What the framework says, from the retrieval index if it has been built."""
     if framework is None and hint:
         return []
-    try:
-        from askzero.rag.hybrid import SearchIndex, resolve_corpus
-        from askzero.rag.store import Store
-    except ImportError:
+    if not _index_ready(ctx):
         return []
-    corpus = resolve_corpus(ctx.site)
-    if not Store.exists(corpus.directory()):
-        return []
-    index = SearchIndex(corpus, "numpy")
-    try:
-        found = index.search(f"{question}{hint}", hits, framework=framework, kind="regulation,standard,operational"
-                             if framework is None else None, mode="lexical")
-    finally:
-        index.close()
+    from askzero.rag import search
+
+    # the same search as `ask-zero search`; lexical, so no question waits for the embedder
+    found = search(ctx.site, f"{question}{hint}", k=hits, framework=framework, mode="lexical",
+                   kind="regulation,standard,operational" if framework is None else None)
     out = []
     for hit in found:
         first = _opening(hit.text)
