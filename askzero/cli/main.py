@@ -16,11 +16,37 @@ from askzero import __version__
 from askzero.errors import AskZeroError, ConfigError
 
 
+# subcommands by name, imported only when used: a question never pays for the others
+LAZY_COMMANDS = {
+    "pf": "askzero.cli.pf_cmd:pf",
+    "bgp": "askzero.cli.bgp_cmd:bgp",
+    "logs": "askzero.cli.logs_cmd:logs",
+    "index": "askzero.cli.search_cmd:index",
+    "search": "askzero.cli.search_cmd:search",
+    "postmortem": "askzero.cli.report_cmd:postmortem",
+    "audit": "askzero.cli.report_cmd:audit",
+    "tui": "askzero.tui.command:tui",
+    "models": "askzero.cli.models_cmd:models",
+}
+
+
 class QuestionGroup(click.Group):
-    """A group whose first argument, when it is not a command, is a question."""
+    """A group whose first argument, when it is not a command, is a question; its
+    subcommands load on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in LAZY_COMMANDS:
+            import importlib
+
+            module, attr = LAZY_COMMANDS[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return self.commands.get(name)
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple:
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
+        if args and args[0] not in self.commands and args[0] not in LAZY_COMMANDS and not args[0].startswith("-"):
             return "ask", self.commands["ask"], args
         return super().resolve_command(ctx, args)
 
@@ -83,30 +109,6 @@ def history_cmd(opts: dict[str, Any], limit: int, as_json: bool) -> None:
             click.echo(f"    {row['summary'][:160]}")
 
 
-def _register() -> None:
-    from askzero.cli.bgp_cmd import bgp
-    from askzero.cli.logs_cmd import logs
-    from askzero.cli.pf_cmd import pf
-    from askzero.cli.search_cmd import index, search
-
-    cli.add_command(pf)
-    cli.add_command(index)
-    cli.add_command(search)
-    cli.add_command(bgp)
-    cli.add_command(logs)
-    from askzero.cli.report_cmd import audit, postmortem
-    cli.add_command(postmortem)
-    cli.add_command(audit)
-    from askzero.tui.command import tui
-    cli.add_command(tui)
-    try:
-        from askzero.cli.models_cmd import models
-    except ImportError:  # pragma: no cover - only while the module is being written
-        return
-    cli.add_command(models)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> int:
