@@ -61,3 +61,13 @@ def test_split_sentences_keeps_addresses_whole():
     text = "203.0.113.7 is blocked by rule 8.threat_feeds.0. It is in <threat_feeds> (etc/pf.conf:39). Done"
     assert guard.split_sentences(text) == [
         "203.0.113.7 is blocked by rule 8.threat_feeds.0.", "It is in <threat_feeds> (etc/pf.conf:39).", "Done"]
+
+
+def test_a_sentence_joining_facts_of_two_findings_is_not_one_statement():
+    from askzero.assistant import entities, guard
+
+    inbound = "pf blocks inbound traffic by rule 8.threat_feeds.0 (etc/pf.conf:39)."
+    outbound = "pf blocks outbound traffic by rule 8.threat_feeds.1 (etc/pf.conf:40)."
+    statements = [entities.facts(inbound), entities.facts(outbound)]
+    assert guard.one_statement("It is blocked by rule 8.threat_feeds.0 (etc/pf.conf:39).", statements)
+    assert not guard.one_statement("It is blocked by rule 8.threat_feeds.0 (etc/pf.conf:40).", statements)

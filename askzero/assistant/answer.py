@@ -11,14 +11,14 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
-from askzero.assistant import composer, guard, prompts
+from askzero.assistant import composer, entities, guard, prompts
 from askzero.assistant.context import SiteContext
 from askzero.assistant.router import BLOCKED, Route, route
 from askzero.assistant.tools import TOOLS
 from askzero.evidence import Evidence
 
 MAX_TOKENS = 96
-KEY_POINTS = 4  # the model sees the answer's first findings only: a short prompt is a fast one
+KEY_POINTS = 3  # the model sees the answer's first findings only: a short prompt is a fast one
 
 
 @dataclass
@@ -153,8 +153,15 @@ def phrase(answer: Answer, llm: Any, model_name: str) -> Generator[str, None, No
     buffer = ""
     first_token = None
 
+    statements = [entities.facts(p) for p in points] + [
+        entities.facts(ev.summary) | entities.facts(" ".join(str(v) for v in ev.fields.values()))
+        | entities.facts(str(ev.citation)) for ev in answer.evidence]
+    asked = entities.facts(answer.question)
+
     def judge(sentence: str) -> str | None:
         result = guard.check(sentence, allowed, action, len(answer.evidence))
+        if result.kept and not guard.one_statement(sentence, statements, asked):
+            result = guard.GuardResult(sentence, False, "mixes facts of different findings")
         answer.guard.append(result)
         return sentence if result.kept else None
 

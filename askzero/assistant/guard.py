@@ -60,3 +60,11 @@ def check(sentence: str, allowed: set[str], action: str | None, n_evidence: int)
         if contrary.search(sentence):
             return GuardResult(sentence, False, f"contradicts the verdict ({action})")
     return GuardResult(sentence, True)
+
+
+def one_statement(sentence: str, statements: Iterable[set[str]], also: set[str] = frozenset()) -> bool:
+    """Every fact of the sentence comes from one statement (plus ``also``, e.g. the
+    question's). The guard checks facts one by one, so a sentence that joins one finding's
+    rule to another's time would pass it; that mix is an invention too."""
+    wanted = entities.facts(sentence) - set(also)
+    return not wanted or any(wanted <= facts for facts in statements)

@@ -12,6 +12,16 @@ from askzero.assistant.context import SiteContext
 from askzero.site import load_site
 
 
+def _background(fn: Any, *args: Any) -> Any:
+    """Run ``fn`` in a thread; ``.result()`` waits for it and re-raises its error."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(fn, *args)
+    pool.shutdown(wait=False)
+    return future
+
+
 def run_question(question: str, opts: dict[str, Any]) -> None:
     t0 = time.perf_counter()
     site = load_site(opts.get("site"))
@@ -22,20 +32,21 @@ def run_question(question: str, opts: dict[str, Any]) -> None:
         from askzero.assistant.history import last_route
 
         previous = last_route(site.name)
-    llm = planner = None
+    llm = planner = loading = None
     choice = opts.get("tools") or "auto"
     if not opts.get("no_llm"):
         from askzero.assistant.llm import is_default_model, load_llm
 
         if choice == "model" or (choice == "auto" and not is_default_model(opts.get("model"))):
             llm = planner = load_llm(opts.get("model"))
+        else:
+            # the model loads while the tools run: most of a cold answer is spent in both
+            loading = _background(load_llm, opts.get("model"))
     answer = gather(SiteContext(site), question, previous, planner)
     stream = not opts.get("json")
     if not opts.get("no_llm") and answer.evidence:
-        from askzero.assistant.llm import load_llm
-
         t1 = time.perf_counter()
-        llm = llm or load_llm(opts.get("model"))
+        llm = llm or loading.result()  # type: ignore[union-attr]
         answer.timings["model_load"] = time.perf_counter() - t1
         for piece in phrase(answer, llm, getattr(llm, "name", opts.get("model") or "default")):
             if stream:

@@ -42,14 +42,13 @@ def model_lead(summary: list[Sentence], llm: Any) -> tuple[list[Sentence], list[
         if not clean.endswith((".", "!", "?")):
             notes.append(f"model sentence dropped (incomplete): {sentence}")
             continue
-        # every fact from one statement: the guard checks facts one by one, so a sentence that
-        # joins the block time to the BGP reason would pass it; that mix is an invention too
+        # every fact from one statement (see guard.one_statement)
+        if not guard.one_statement(sentence, known):
+            notes.append(f"model sentence dropped (mixes facts of different statements): {sentence}")
+            continue
         wanted = entities.facts(sentence)
         numbers = {int(n) for n in entities.CITE_RE.findall(sentence)}
         whole = [i for i, fs in enumerate(known, 1) if wanted <= fs]
-        if not whole:
-            notes.append(f"model sentence dropped (mixes facts of different statements): {sentence}")
-            continue
         chosen = [i for i in whole if i in numbers] or whole[:1]
         kept.append(Sentence(clean, [c for i in chosen for c in summary[i - 1].cites]))
     return kept, notes
