@@ -124,3 +124,38 @@ def test_rule_by_pflog_number_and_site_wide_audit(ctx):
     (summary,) = [e for e in site.evidence if e.kind == "compliance_summary"]
     assert summary.summary.startswith("The audit ran")
     assert all(e.fields["status"] in ("fail", "partial") for e in site.evidence if e.kind == "compliance")
+
+
+def test_pflog_record_question_names_the_rule_and_line(ctx):
+    answer = gather(ctx, "Explain pflog record 70")
+    assert answer.route.intent == "pflog_record"
+    assert "rule 8.threat_feeds.0" in answer.summary and "(etc/pf.conf:39)" in answer.summary
+    assert {"file": "var/log/pflog", "record": "record 70"} in answer.citations()
+
+
+def test_alert_query_counts_what_the_eve_file_holds(ctx):
+    import json as _json
+
+    answer = gather(ctx, "Which alerts with severity 1 fired on 2026-11-20?")
+    assert answer.route.intent == "alerts" and answer.route.extra == {"severity": 1}
+    lines = ctx.site.real("/var/log/suricata/eve.json").read_text().splitlines()
+    expected = sum(1 for ln in lines if '"event_type":"alert"' in ln and _json.loads(ln)["alert"]["severity"] == 1)
+    assert answer.summary.startswith(f"{expected} alerts between")
+
+
+def test_a_ruleset_change_lists_the_traffic_it_affects(tmp_path):
+    import shutil
+
+    from askzero.site import demo_root
+
+    root = tmp_path / "site"
+    shutil.copytree(demo_root(), root)
+    conf = (root / "etc" / "pf.conf").read_text()
+    closed = conf.replace("pass in on egress inet proto tcp from any to (egress) port $admin_ports",
+                          "pass in on egress inet proto tcp from <admin_nets> to (egress) port $admin_ports")
+    assert closed != conf
+    (root / "etc" / "pf.conf.new").write_text(closed)
+    answer = gather(SiteContext(load_site(str(root))), "Which flows would etc/pf.conf.new affect?")
+    assert answer.route.intent == "diff"
+    changed = [e for e in answer.evidence if e.kind == "diff"]
+    assert any("port 22` changes from pass by rule 16 (etc/pf.conf:53) to block" in e.summary for e in changed)

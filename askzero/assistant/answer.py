@@ -64,7 +64,8 @@ class Answer:
 INTENT_OF_TOOL = {"explain_port": "why_port", "timeline": "timeline", "bgp_flaps": "bgp_flaps",
                   "triage_alert": "triage", "bgp_route": "bgp_route", "compliance_check": "compliance",
                   "lookup_intel": "lookup_address", "pflog_summary": "lookup_address",
-                  "knowledge_answer": "knowledge"}
+                  "knowledge_answer": "knowledge", "explain_pflog_record": "pflog_record",
+                  "query_alerts": "alerts", "diff_rulesets": "diff"}
 
 
 def gather(ctx: SiteContext, question: str, previous: Route | None = None, planner: Any = None) -> Answer:
@@ -92,6 +93,15 @@ def gather(ctx: SiteContext, question: str, previous: Route | None = None, plann
         calls.append(("compliance_check", {"question": question}))
     elif r.intent == "knowledge":
         calls.append(("knowledge_answer", {"question": question}))
+    elif r.intent == "pflog_record":
+        calls.append(("explain_pflog_record", {"record": r.extra["record"]}))
+    elif r.intent == "alerts":
+        calls.append(("query_alerts", {"signature": r.signature, "severity": r.extra.get("severity"),
+                                        "address": r.addresses[0] if r.addresses else None,
+                                        "since": r.window.since if r.window else None,
+                                        "until": r.window.until if r.window else None}))
+    elif r.intent == "diff":
+        calls.append(("diff_rulesets", {"new_path": r.extra["path"]}))
     elif r.intent == "bgp_route":
         calls.append(("bgp_route", {"prefix": r.addresses[0], "question": question}))
     elif r.intent == "triage":

@@ -18,6 +18,9 @@ CAPABILITIES = (
     "which BGP sessions flapped (\"Which BGP sessions flapped today?\")",
     "whether bgpd accepts a prefix from a neighbor (\"Is 198.51.100.0/24 from upstream-a accepted?\")",
     "whether a rule or the site meets a framework (\"Is the rule at etc/pf.conf:53 compliant with NIS2?\")",
+    "what a pflog record means (\"Explain pflog record 70\")",
+    "which alerts fired (\"Which alerts with severity 1 fired on 2026-11-20?\")",
+    "what a ruleset change would do (\"Which flows would etc/pf.conf.new affect?\")",
     "what the frameworks ask (\"What does DORA require after a major incident?\")",
     "whether an alert is worth waking someone for (\"Is the latest alert from 203.0.113.7 worth waking me up for?\")",
 )
@@ -39,6 +42,11 @@ def key_points(route: Route, evidence: list[Evidence]) -> list[str]:
             return ["I don't know from this site's data: the site has no logs in its store to answer from."]
         if route.intent == "knowledge":
             return ["I don't know from this site's knowledge base: no passage matches the question."]
+        if route.intent == "pflog_record":
+            return [f"I don't know from this site's data: its pflog has no record {route.extra.get('record')}."]
+        if route.intent == "alerts":
+            return ["I don't know from this site's data: no IDS alert matches (the store holds what "
+                    "`ask-zero logs ingest` read)."]
         if route.intent == "triage":
             return ["I don't know from this site's data: its logs hold no IDS alert"
                     + (f" involving {route.addresses[0]}" if route.addresses else "")
@@ -58,8 +66,11 @@ def key_points(route: Route, evidence: list[Evidence]) -> list[str]:
         return [f"{ev.summary.rstrip('.')} [{marks[id(ev)]}]." for ev in evidence]
     if route.intent == "compliance":
         return _compliance_points(evidence, marks)
-    if route.intent == "knowledge":
+    if route.intent in ("knowledge", "pflog_record", "diff"):
         return [f"{ev.summary.rstrip('.')} [{marks[id(ev)]}]." for ev in evidence]
+    if route.intent == "alerts":
+        return [f"{ev.summary.rstrip('.')} [{''.join(f'[{marks[id(x)]}]' for x in evidence)[1:-1]}]."
+                for ev in evidence if ev.kind == "alerts_summary"]
     by_kind: dict[str, list[Evidence]] = {}
     for ev in evidence:
         by_kind.setdefault(ev.kind, []).append(ev)

@@ -20,6 +20,7 @@ from askzero.assistant.logtools import (
 )
 from askzero.assistant.bgptools import route_check
 from askzero.assistant.compliance import compliance_check, knowledge_answer
+from askzero.assistant.moretools import diff_rulesets, explain_pflog_record, query_alerts
 from askzero.assistant.triage import triage_evidence
 from askzero.assistant.windowtools import bgp_flaps, timeline
 from askzero.evidence import Citation, Evidence
@@ -165,4 +166,7 @@ TOOLS: dict[str, Callable[..., list[Evidence]]] = {
     "bgp_route": route_check,
     "compliance_check": compliance_check,
     "knowledge_answer": knowledge_answer,
+    "explain_pflog_record": explain_pflog_record,
+    "query_alerts": query_alerts,
+    "diff_rulesets": diff_rulesets,
 }
