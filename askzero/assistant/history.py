@@ -66,7 +66,7 @@ def last_route(site: str) -> Route | None:
     data = json.loads(row[0])
     window = data.get("window")
     return Route(data["intent"], data.get("addresses", []), data.get("ports", []),
-                 _window(window) if window else None, data.get("signature"))
+                 _window(window) if window else None, data.get("signature"), data.get("extra", {}))
 
 
 def turns(limit: int = 20) -> list[dict[str, Any]]:
@@ -97,7 +97,8 @@ def continue_route(new: Route, previous: Route | None) -> Route:
                    addresses=new.addresses or previous.addresses,
                    ports=new.ports or (previous.ports if not new.addresses else []),
                    window=new.window or previous.window,
-                   signature=new.signature or previous.signature)
+                   signature=new.signature or previous.signature,
+                   extra=new.extra or previous.extra)
 
 
 def _window(data: dict[str, str | None]) -> Window:
