@@ -320,6 +320,8 @@ def test_site_without_pf_conf_or_logs_degrades_screen_by_screen(tmp_path: Path) 
         app = AskZeroApp(Session(load_site(str(tmp_path)), no_llm=True))
         async with app.run_test(size=(80, 24)) as pilot:
             await ask(pilot)
+            # checked first: the warning leaves the screen (and the list) after 8 s
+            assert any("pf:" in str(n.message) for n in app._notifications)
             exchange = app.screen.query_one(Exchange)
             assert exchange.status == "" and "etc/pf.conf" in str(exchange.query_one(".answer").render())
             await pilot.press("f3")
@@ -334,7 +336,6 @@ def test_site_without_pf_conf_or_logs_degrades_screen_by_screen(tmp_path: Path) 
             await settle(pilot)
             assert app.screen.result.count == 0
             assert "no events" in str(app.screen.query_one("#timeline-label").render())
-            assert any("pf:" in str(n.message) for n in app._notifications)
 
     run(go())
 

@@ -103,6 +103,7 @@ class Exchange(Vertical):
 
 
 class ChatScreen(Screen[None]):
+    AUTO_FOCUS = "#question"  # where typing goes when the screen is shown (again)
     DEFAULT_CSS = """
     ChatScreen #conversation { height: 1fr; padding: 0 1; }
     ChatScreen #welcome { color: $text-muted; margin: 0 0 1 0; }

@@ -110,6 +110,7 @@ def citation_text(event: dict[str, Any]) -> str:
 
 
 class EventsScreen(Screen[None]):
+    AUTO_FOCUS = "#f-ip"  # where typing goes when the screen is shown (again)
     EXPORT_NAME = "events"
     DEFAULT_CSS = """
     EventsScreen #filters { height: 1; }

@@ -42,6 +42,7 @@ def verdict_lines(verdict: Verdict) -> list[str]:
 
 
 class PacketScreen(Screen[None]):
+    AUTO_FOCUS = "#flow"  # where typing goes when the screen is shown (again)
     EXPORT_NAME = "packet"
     DEFAULT_CSS = """
     PacketScreen #flow { margin: 0 0 0 0; }

@@ -34,6 +34,7 @@ LINT_STYLES = {"high": "bold red", "med": "yellow", "low": "#808080"}
 
 
 class RulesScreen(Screen[None]):
+    AUTO_FOCUS = "#anchors"  # where typing goes when the screen is shown (again)
     EXPORT_NAME = "rules"
     DEFAULT_CSS = """
     RulesScreen #anchors { width: 24; border-right: solid $panel; }
