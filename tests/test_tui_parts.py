@@ -128,3 +128,19 @@ def test_markdown_is_styled_by_tree_sitter() -> None:
     assert "bold yellow" in styles(text, "- measure")
     assert "#87af87" in styles(text, "block all")
     assert not styles(text, "measure é one")  # list text itself stays plain
+
+
+def test_read_window_streams_long_files(tmp_path: Path) -> None:
+    from askzero.tui.excerpt import CONTEXT, MAX_LINE, WHOLE_FILE, read_window
+
+    short = tmp_path / "short.log"
+    short.write_text("".join(f"line {n}\n" for n in range(1, 11)))
+    assert read_window(short, {3}) == (1, [f"line {n}\n" for n in range(1, 11)], "")
+    long = tmp_path / "long.log"
+    long.write_text("".join(f"line {n}\n" for n in range(1, 5001)) + "x" * (MAX_LINE + 10) + "\n")
+    first, lines, note = read_window(long, {2000})
+    assert first == 2000 - CONTEXT and lines[0] == f"line {first}\n" and lines[-1] == f"line {2000 + CONTEXT}\n"
+    assert note == f"lines {first}-{2000 + CONTEXT}"
+    assert read_window(long, set())[2] == f"first {WHOLE_FILE} lines"
+    _, tail, _ = read_window(long, {5001})
+    assert len(tail[-1]) == MAX_LINE

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import chain, islice
+from pathlib import Path
 from typing import Any
 
 from askzero.evidence import Citation
@@ -13,6 +15,8 @@ from askzero.tui.session import Session
 
 WHOLE_FILE = 1000  # files up to this many lines are shown whole, so the operator can scroll around
 CONTEXT = 300  # beyond that, this many lines either side of the citation
+MAX_WINDOW = 5000  # a citation may span a whole log: show its start
+MAX_LINE = 4000
 _RECORDS = re.compile(r"records?\s+(\d+)(?:\s*-\s*(\d+))?")
 
 
@@ -43,7 +47,9 @@ def cited_lines(citation: Citation) -> set[int]:
     if citation.line is not None:
         return {citation.line}
     if citation.lines is not None:
-        return set(range(citation.lines[0], citation.lines[1] + 1))
+        # a citation may span millions of log lines; only the first window is ever shown
+        first, last = citation.lines
+        return set(range(first, min(last, first + MAX_WINDOW) + 1))
     return set()
 
 
@@ -55,21 +61,33 @@ def load_excerpt(session: Session, value: Citation | dict[str, Any]) -> Excerpt:
     real = session.site.real(citation.file)
     excerpt = Excerpt(citation.file, cited=cited_lines(citation), language=language_for(citation.file))
     try:
-        with real.open(encoding="utf-8", errors="replace") as fh:
-            lines = fh.readlines()
+        excerpt.first, excerpt.lines, excerpt.note = read_window(real, excerpt.cited)
     except OSError as exc:
         excerpt.note = f"cannot read {citation.file}: {exc.strerror or exc}"
-        return excerpt
-    if len(lines) > WHOLE_FILE and excerpt.cited:
-        lo = max(1, min(excerpt.cited) - CONTEXT)
-        hi = min(len(lines), max(excerpt.cited) + CONTEXT)
-        excerpt.first, excerpt.lines = lo, lines[lo - 1:hi]
-        excerpt.note = f"lines {lo}-{hi} of {len(lines)}"
-    else:
-        excerpt.lines = lines[:WHOLE_FILE]
-        if len(lines) > WHOLE_FILE:
-            excerpt.note = f"first {WHOLE_FILE} lines of {len(lines)}"
     return excerpt
+
+
+def read_window(path: Path, cited: set[int]) -> tuple[int, list[str], str]:
+    """The lines to show: a short file whole, else the cited lines with context around them.
+
+    Logs run to gigabytes, so the file is streamed and reading stops after the window; lines
+    are cut at MAX_LINE characters (log fields are untrusted and unbounded).
+    """
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        head = [line[:MAX_LINE] for line in islice(fh, WHOLE_FILE + 1)]
+        if len(head) <= WHOLE_FILE:
+            return 1, head, ""
+        if not cited:
+            return 1, head[:WHOLE_FILE], f"first {WHOLE_FILE} lines"
+        lo = max(1, min(cited) - CONTEXT)
+        hi = min(max(cited) + CONTEXT, lo + MAX_WINDOW - 1)
+        window = []
+        for number, line in enumerate(chain(head, fh), 1):
+            if number > hi:
+                break
+            if number >= lo:
+                window.append(line[:MAX_LINE])
+    return lo, window, f"lines {lo}-{lo + len(window) - 1}"
 
 
 def _records(session: Session, citation: Citation) -> Excerpt:
@@ -80,7 +98,7 @@ def _records(session: Session, citation: Citation) -> Excerpt:
     m = _RECORDS.search(citation.record or "")
     if m:
         lo = int(m.group(1))
-        hi = int(m.group(2) or lo)
+        hi = min(int(m.group(2) or lo), lo + MAX_WINDOW)
         excerpt.cited = set(range(lo, hi + 1))
     result = session.log_call(events, Filter(file=citation.file), limit=WHOLE_FILE)
     if result is None:
