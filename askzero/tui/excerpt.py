@@ -92,23 +92,18 @@ def read_window(path: Path, cited: set[int]) -> tuple[int, list[str], str]:
 
 def _records(session: Session, citation: Citation) -> Excerpt:
     """A binary log's records, decoded by the store: "record 70" or "records 7-145"."""
-    from askzero.logs.query import Filter, events
-
     excerpt = Excerpt(citation.file, note=f"{citation.record}, as decoded in the log store")
     m = _RECORDS.search(citation.record or "")
+    lo = hi = 1
     if m:
         lo = int(m.group(1))
         hi = min(int(m.group(2) or lo), lo + MAX_WINDOW)
         excerpt.cited = set(range(lo, hi + 1))
-    result = session.log_call(events, Filter(file=citation.file), limit=WHOLE_FILE)
-    if result is None:
+    rows = session.log_call(_record_rows, citation.file, max(1, lo - CONTEXT), hi + CONTEXT)
+    if rows is None:
         excerpt.note = "the log store is not available: cannot decode these records"
         return excerpt
-    by_number: dict[int, str] = {}
-    for event in result.events:
-        m = _RECORDS.search(str(event.get("citation", {}).get("record", "")))
-        if m:
-            by_number[int(m.group(1))] = str(event.get('message') or event.get('time') or '')
+    by_number = {line: str(message or time or "") for line, time, message in rows}
     if not by_number:
         excerpt.note = "no records of this file are in the log store"
         return excerpt
@@ -117,3 +112,12 @@ def _records(session: Session, citation: Citation) -> Excerpt:
     last = max(by_number)
     excerpt.lines = [by_number.get(n, "") for n in range(excerpt.first, last + 1)]
     return excerpt
+
+
+def _record_rows(store: Any, path: str, first: int, last: int) -> list[tuple]:
+    """Records ``first``..``last`` of a file in the store, by record number. The query module
+    selects by address, time or flow but not by record range, hence this one query here."""
+    return store.sql(
+        "SELECT e.line, e.time, e.message FROM events e "
+        "WHERE e.file_id IN (SELECT id FROM files WHERE path = ?) AND e.line BETWEEN ? AND ? "
+        "ORDER BY e.line LIMIT ?", [path, first, last, MAX_WINDOW + 2 * CONTEXT])
