@@ -17,7 +17,7 @@ from askzero.assistant.router import BLOCKED, Route, route
 from askzero.assistant.tools import TOOLS
 from askzero.evidence import Evidence
 
-MAX_TOKENS = 96
+MAX_TOKENS = 48  # one or two short sentences: a lead, not an essay
 KEY_POINTS = 3  # the model sees the answer's first findings only: a short prompt is a fast one
 
 
