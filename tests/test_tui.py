@@ -355,3 +355,53 @@ def test_default_site_notice_is_shown(monkeypatch: pytest.MonkeyPatch) -> None:
             return [str(n.message) for n in app._notifications]
 
     assert run(go()) == ["no site configured and no /etc/pf.conf here; using the bundled demo site (--site demo)"]
+
+
+# -- postmortem --------------------------------------------------------------------------
+
+
+def test_postmortem_generates_previews_and_saves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.widgets import Markdown
+
+    from askzero.tui.postmortem_screen import PostmortemScreen
+
+    monkeypatch.setenv("ASKZERO_HOME", str(tmp_path))
+
+    async def go() -> None:
+        app = demo_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("f6")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, PostmortemScreen)
+            await pilot.press("enter")  # empty fields: the whole span of the data
+            await settle(pilot)
+            assert screen.report.startswith("# Postmortem: 203.0.113.7 on demo")
+            assert "etc/pf.conf:53" in screen.report
+            assert "Postmortem: 203.0.113.7 on demo" in str(screen.query_one("#pm-status").render())
+            assert screen.query_one(Markdown).source == screen.report
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            saved = sorted((tmp_path / "exports").glob("askzero-postmortem-*.md"))
+            assert len(saved) == 1 and saved[0].read_text() == screen.report.rstrip() + "\n"
+            # errors name the field
+            screen.query_one("#pm-from", Input).value = "half past never"
+            await pilot.press("ctrl+g")
+            await settle(pilot)
+            assert screen.error_text.startswith("from:")
+            screen.query_one("#pm-from", Input).value = ""
+            screen.query_one("#pm-template", Input).value = "iso"
+            await pilot.press("ctrl+g")
+            await settle(pilot)
+            assert screen.error_text == "template: choose from internal, nis2, dora"
+            screen.query_one("#pm-template", Input).value = "nis2"
+            screen.query_one("#pm-ip", Input).value = "203.0.113.700"
+            await pilot.press("ctrl+g")
+            await settle(pilot)
+            assert screen.error_text.startswith("address:")
+            screen.query_one("#pm-ip", Input).value = "203.0.113.7"
+            await pilot.press("ctrl+g")
+            await settle(pilot)
+            assert not screen.error_text and "NIS2" in screen.report
+
+    run(go())

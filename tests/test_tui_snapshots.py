@@ -70,6 +70,13 @@ async def _events(pilot) -> None:  # noqa: ANN001
     await settle(pilot)
 
 
+async def _postmortem(pilot) -> None:  # noqa: ANN001
+    await pilot.press("f6")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def _help(pilot) -> None:  # noqa: ANN001
     await settle(pilot)
     await pilot.press("f1")
@@ -102,6 +109,11 @@ def test_packet_tester(snap_compare, size) -> None:  # noqa: ANN001
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
 def test_events(snap_compare, size) -> None:  # noqa: ANN001
     assert snap_compare(demo_app(), terminal_size=size, run_before=steady(_events))
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
+def test_postmortem(snap_compare, size) -> None:  # noqa: ANN001
+    assert snap_compare(demo_app(), terminal_size=size, run_before=steady(_postmortem))
 
 
 def test_help(snap_compare) -> None:  # noqa: ANN001

@@ -15,13 +15,15 @@ from askzero.tui.events_screen import EventsScreen
 from askzero.tui.export import write_markdown
 from askzero.tui.help import HelpScreen
 from askzero.tui.packet import PacketScreen
+from askzero.tui.postmortem_screen import PostmortemScreen
 from askzero.tui.rules import RulesScreen
 from askzero.tui.session import Session
 
 
 class AskZeroApp(App[None]):
     TITLE = "ask-zero"
-    MODES = {"chat": ChatScreen, "rules": RulesScreen, "packet": PacketScreen, "events": EventsScreen}
+    MODES = {"chat": ChatScreen, "rules": RulesScreen, "packet": PacketScreen, "events": EventsScreen,
+             "postmortem": PostmortemScreen}
     DEFAULT_MODE = "chat"
     BINDINGS = [
         Binding("f1", "help", "Help"),
@@ -30,8 +32,10 @@ class AskZeroApp(App[None]):
         Binding("f3", "switch_mode('rules')", "Rules"),
         Binding("f4", "switch_mode('packet')", "Packet"),
         Binding("f5", "switch_mode('events')", "Events"),
+        Binding("f6", "switch_mode('postmortem')", "Report"),
         Binding("ctrl+s", "export", "Export"),
-        Binding("ctrl+q", "quit", "Quit"),
+        # not in the footer: 80 columns hold the screens' keys; F1 and the chat's welcome say it
+        Binding("ctrl+q", "quit", "Quit", show=False),
     ]
     # the command palette would add a key and a header icon operators do not need here
     ENABLE_COMMAND_PALETTE = False

@@ -110,7 +110,7 @@ class ChatScreen(Screen[None]):
     ChatScreen #question { dock: bottom; }
     """
     BINDINGS = [
-        Binding("escape", "cancel", "Stop model"),
+        Binding("escape", "cancel", "Stop"),
         Binding("ctrl+o", "focus_citations", "Citations"),
         Binding("ctrl+l", "focus_question", "Ask", show=False),
         # Up/Down reach the screen only from the question box: lists keep their own
@@ -136,7 +136,7 @@ class ChatScreen(Screen[None]):
         text = Text(f"Site {site.name}", style="bold")
         if site.description:
             text.append(f": {site.description}", style="")
-        text.append("\nAsk about addresses, rules, alerts. Enter to ask, F1 for help.")
+        text.append("\nAsk about addresses, rules, alerts. Enter to ask, F1 for help, Ctrl+Q to quit.")
         return text
 
     def on_mount(self) -> None:

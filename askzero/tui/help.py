@@ -13,7 +13,7 @@ HELP = """\
 
 [b]Everywhere[/b]
   F1, ?        this help (? when no input has the focus)
-  F2 F3 F4 F5  Chat, Rules, Packet tester, Events
+  F2 ... F6    Chat, Rules, Packet tester, Events, Postmortem
   Tab          next field or list (Shift+Tab: back)
   Enter        on a rule, table entry, trace row or event:
                open its source line (Escape closes)
@@ -43,6 +43,11 @@ HELP = """\
   (alert, block, auth, flow...), window ("last hour", "02:00-02:30",
   relative to the newest event); Enter applies.
   Select an event to see its related records.
+
+[b]Postmortem[/b] (F6)
+  from, to (e.g. 01:55, "2 hours ago", counted from the newest event),
+  address, template (internal, nis2, dora); Enter or Ctrl+G writes
+  the report, every sentence cited; Ctrl+S saves it.
 """
 
 

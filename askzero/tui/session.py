@@ -164,6 +164,39 @@ class Session:
         return None if span is None else span[1]
 
 
+    # -- reports -------------------------------------------------------------------------
+
+    def postmortem(self, since: str = "", until: str = "", ip: str = "", template: str = "internal") -> str:
+        """The postmortem as markdown, for a window written as the operator types it ("02:00",
+        "2 hours ago": counted from the newest event, as ``ask-zero postmortem`` does).
+        ValueError names a bad field; the model, if any, writes the lead paragraph."""
+        import ipaddress
+
+        from askzero.logs.timeexpr import parse_moment
+        from askzero.report.postmortem import build, render
+
+        if ip:
+            try:
+                ipaddress.ip_address(ip)
+            except ValueError:
+                raise ValueError(f"address: not an address: {ip}") from None
+        self.load()
+        llm = None
+        if not self.no_llm:
+            self.load_model()
+            llm = self.llm
+        anchor = self.last_event_time()
+        moments = []
+        for name, text in (("from", since), ("to", until)):
+            try:
+                moments.append(parse_moment(text, anchor) if text else None)
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+        with self._lock:
+            _, doc = build(self.ctx, moments[0], moments[1], ip or None, template, llm)
+            return render(doc, "md")
+
+
 class _Interruptible:
     """The model, with a stream that ends as soon as ``stop()`` says so."""
 
