@@ -144,3 +144,14 @@ def test_read_window_streams_long_files(tmp_path: Path) -> None:
     assert read_window(long, set())[2] == f"first {WHOLE_FILE} lines"
     _, tail, _ = read_window(long, {5001})
     assert len(tail[-1]) == MAX_LINE
+
+
+def test_knowledge_citations_open_in_the_knowledge_base() -> None:
+    from askzero.rag.sources import default_knowledge_dir
+
+    if default_knowledge_dir() is None:
+        pytest.skip("no knowledge base in this installation")
+    session = Session(load_site("demo"), no_llm=True)
+    excerpt = load_excerpt(session, {"file": "knowledge/dora.md", "lines": [10, 12]})
+    assert excerpt.language == "markdown" and excerpt.cited == {10, 11, 12} and excerpt.lines
+    assert load_excerpt(session, {"file": "knowledge"}).note.startswith("knowledge is a directory")

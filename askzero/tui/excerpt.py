@@ -58,13 +58,35 @@ def load_excerpt(session: Session, value: Citation | dict[str, Any]) -> Excerpt:
     citation = as_citation(value)
     if citation.record is not None:
         return _records(session, citation)
-    real = session.site.real(citation.file)
+    real = source_path(session, citation.file)
     excerpt = Excerpt(citation.file, cited=cited_lines(citation), language=language_for(citation.file))
+    if real.is_dir():
+        excerpt.note = f"{citation.file} is a directory: the citation names no file in it"
+        return excerpt
     try:
         excerpt.first, excerpt.lines, excerpt.note = read_window(real, excerpt.cited)
     except OSError as exc:
         excerpt.note = f"cannot read {citation.file}: {exc.strerror or exc}"
     return excerpt
+
+
+def source_path(session: Session, file: str) -> Path:
+    """The file a citation names: under the site root, except the knowledge texts, which are
+    cited as knowledge/NAME.md and live in the knowledge base (the site may name its own)."""
+    real = session.site.real(file)
+    if real.exists() or not (file == "knowledge" or file.startswith("knowledge/")):
+        return real
+    try:
+        from askzero.rag.sources import corpus_for_site
+
+        base = corpus_for_site(session.site).knowledge
+    except Exception:  # noqa: BLE001 - a broken retrieval setup must not hide the file
+        from askzero.rag.sources import default_knowledge_dir
+
+        base = default_knowledge_dir()
+    if base is None:
+        return real
+    return base / file.removeprefix("knowledge").lstrip("/")
 
 
 def read_window(path: Path, cited: set[int]) -> tuple[int, list[str], str]:
