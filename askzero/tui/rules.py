@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
@@ -127,8 +127,8 @@ class RulesScreen(Screen[None]):
             table.add_row(node.ref(rule), action, str(rule.source), Text(mark, style=LINT_STYLES.get(mark, "")),
                           rule_text(rule))
         findings = [f for rule in self.rows for f in self.lint.get((rule.source.file, rule.source.line), [])]
-        lines = [f"{node.label}: {len(self.rows)} rules, {len(node.ruleset.tables)} tables, "
-                 f"{len({(f.source, f.check, f.message) for f in findings})} lint findings",
+        lines = [f"{node.label}: {_count(len(self.rows), 'rule')}, {_count(len(node.ruleset.tables), 'table')}, "
+                 f"{_count(len({(f.source, f.check, f.message) for f in findings}), 'lint finding')}",
                  "Tab to the rules; Enter on one opens its source line."]
         self._detail("\n".join(lines))
 
@@ -144,17 +144,25 @@ class RulesScreen(Screen[None]):
 
     @on(DataTable.RowHighlighted, "#rules")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if not 0 <= event.cursor_row < len(self.rows):
+        # filling the table highlights its first row: while the tree has the focus, the
+        # details keep describing the tree's node
+        if event.data_table.has_focus:
+            self._describe_row(event.cursor_row)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget.id == "rules":
+            self._describe_row(self.query_one("#rules", DataTable).cursor_row)
+
+    def _describe_row(self, row: int) -> None:
+        if not 0 <= row < len(self.rows):
             return
         if isinstance(self.selected, LintList):
-            f = self.rows[event.cursor_row]
+            f = self.rows[row]
             self._detail(f"{f}" + (f"\nrule: {f.rule}" if f.rule else ""))
-            return
-        if not isinstance(self.selected, AnchorNode):
-            return
-        rule = self.rows[event.cursor_row]
-        findings = self.lint.get((rule.source.file, rule.source.line), [])
-        self._detail(rule_detail(rule, self.selected.ref(rule), findings))
+        elif isinstance(self.selected, AnchorNode):
+            rule = self.rows[row]
+            findings = self.lint.get((rule.source.file, rule.source.line), [])
+            self._detail(rule_detail(rule, self.selected.ref(rule), findings))
 
     @on(DataTable.RowSelected, "#rules")
     def _open_source(self, event: DataTable.RowSelected) -> None:
@@ -199,3 +207,7 @@ class RulesScreen(Screen[None]):
 
     def anchor_labels(self) -> list[str]:
         return [n.label for n in walk(self.anchor_root)] if self.anchor_root else []
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
