@@ -155,6 +155,14 @@ def line_span(store: LogStore, flt: Filter) -> list[tuple[str, int, int]]:
         f"SELECT e.file_id, min(e.line), max(e.line) FROM events e WHERE {where} GROUP BY 1", params))
 
 
+def records(store: LogStore, file: str, first: int, last: int, limit: int = 1000) -> list[tuple]:
+    """(line or record number, time, message) of a file's records ``first``..``last``."""
+    return store.sql(
+        "SELECT e.line, e.time, coalesce(e.message, e.raw) FROM events e "
+        "WHERE e.file_id IN (SELECT id FROM files WHERE path = ?) AND e.line BETWEEN ? AND ? "
+        "ORDER BY e.line LIMIT ?", [file, first, last, limit])
+
+
 def related(store: LogStore, file: str, line: int, limit: int = 100) -> QueryResult:
     """An event and the records of the same connection (Suricata flow_id, Zeek uid)."""
     rows = store.sql(

@@ -137,9 +137,7 @@ def _records(session: Session, citation: Citation) -> Excerpt:
 
 
 def _record_rows(store: Any, path: str, first: int, last: int) -> list[tuple]:
-    """Records ``first``..``last`` of a file in the store, by record number. The query module
-    selects by address, time or flow but not by record range, hence this one query here."""
-    return store.sql(
-        "SELECT e.line, e.time, e.message FROM events e "
-        "WHERE e.file_id IN (SELECT id FROM files WHERE path = ?) AND e.line BETWEEN ? AND ? "
-        "ORDER BY e.line LIMIT ?", [path, first, last, MAX_WINDOW + 2 * CONTEXT])
+    """Records ``first``..``last`` of a file in the store, by record number."""
+    from askzero.logs.query import records
+
+    return records(store, path, first, last, MAX_WINDOW + 2 * CONTEXT)
