@@ -59,3 +59,8 @@ class Evidence:
             "fields": self.fields,
             "citation": self.citation.to_dict(),
         }
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 alert``, ``35 alerts``: evidence sentences are read by people."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

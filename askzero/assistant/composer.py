@@ -141,9 +141,14 @@ def _verdict_sentence(route: Route, address: str, verdict: Evidence, mark: int) 
         return f"No rule matches traffic from {address}; pf passes it by default [{mark}]."
     anchor = f" in anchor \"{f['anchor']}\"" if f.get("anchor") else ""
     rule = f"rule {f['rule']}{anchor}, `{f['text']}` ({verdict.citation})"
-    way = "Inbound from" if f.get("direction") == "in" else "Outbound to"
+    inbound = f.get("direction") == "in"
+    # the address's side of the packet: 10.10.0.23 sends the outbound packet, it is not its target
+    sends = f.get("src") == address
+    way = ("Inbound from" if sends else "Inbound to") if inbound else ("Outbound from" if sends else "Outbound to")
     if f["action"] == "pass" and route.intent == "why_blocked":
         return f"{way} {address}, traffic is not blocked: it is passed by {rule} [{mark}]."
+    if f["action"] == "block" and route.intent == "why_allowed":
+        return f"{way} {address}, traffic is not allowed: it is blocked by {rule} [{mark}]."
     verb = "blocked" if f["action"] == "block" else "passed"
     return f"{way} {address}, traffic is {verb} by {rule} [{mark}]."
 

@@ -40,10 +40,19 @@ def window(text: str, now=None):
     2026-11-20"), as a timeexpr.Window, or None when it names none."""
     from askzero.logs.timeexpr import TimeExpressionError, parse_window
 
+    day = DATE_RE.search(text)
     for pattern in WINDOW_RES:
         for match in pattern.finditer(text):
+            expr = match.group(0).strip(" ?.,;")
+            anchor = now
+            if day and not DATE_RE.search(expr):
+                # "on 2026-11-20 between 01:50 and 02:00": the clock times are that day's
+                from datetime import datetime, timezone
+
+                anchor = datetime.fromisoformat(day.group(0)).replace(hour=23, minute=59, second=59,
+                                                                      tzinfo=timezone.utc)
             try:
-                return parse_window(match.group(0).strip(" ?.,;"), now)
+                return parse_window(expr, anchor)
             except TimeExpressionError:
                 continue
     return None

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from askzero.assistant.context import SiteContext
-from askzero.evidence import Citation, Evidence
+from askzero.evidence import Citation, Evidence, counted
 from askzero.logs import query
 from askzero.logs.query import AUTH_FAILURES, Filter
 
@@ -45,7 +45,7 @@ def pflog_summary(ctx: SiteContext, address: str) -> list[Evidence]:
     parts = ", ".join(f"{n} {action} by rule {rule}" for action, rule, n in sorted(by_rule, key=lambda r: (r[0], r[1])))
     file, lo, hi = query.line_span(store, flt)[0]
     cite = Citation(file, record=f"records {lo}-{hi}" if lo != hi else f"record {lo}")
-    return [Evidence("pflog", f"pflog has {count} records for {address} from {_t(first)} to {last:%H:%M:%S} UTC: {parts}.",
+    return [Evidence("pflog", f"pflog has {counted(count, 'record')} for {address} from {_t(first)} to {last:%H:%M:%S} UTC: {parts}.",
                      cite, {"count": count, "first": first.isoformat(), "last": last.isoformat()})]
 
 
@@ -61,7 +61,7 @@ def ids_summary(ctx: SiteContext, address: str) -> list[Evidence]:
         sigs = query.counts(store, flt, "signature")
         listed = "; ".join(f"{n}× \"{s}\"" for s, n in sigs[:3])
         out.append(Evidence(
-            "ids", f"Suricata raised {count} alerts involving {address} between "
+            "ids", f"Suricata raised {counted(count, 'alert')} involving {address} between "
                    f"{_t(first)} and {last:%H:%M:%S}: {listed}.",
             Citation(file, lines=(lo, hi)) if lo != hi else Citation(file, lo),
             {"count": count, "signatures": {s: n for s, n in sigs}}))
@@ -89,8 +89,8 @@ def port_activity(ctx: SiteContext, port: int) -> list[Evidence]:
     if store is None:
         return []
     out = []
-    for sources, kinds, what in ((("pflog",), ("block", "pass"), "pflog records"),
-                                 (IDS_SOURCES, ("alert",), "IDS alerts")):
+    for sources, kinds, what in ((("pflog",), ("block", "pass"), "pflog record"),
+                                 (IDS_SOURCES, ("alert",), "IDS alert")):
         flt = Filter(sources=sources, kinds=kinds)
         flt.port = port
         first, last, count = query.first_last(store, flt)
@@ -100,7 +100,7 @@ def port_activity(ctx: SiteContext, port: int) -> list[Evidence]:
         listed = ", ".join(f"{n} {v}" for v, n in by[:3])
         file, lo, hi = query.line_span(store, flt)[0]
         cite = Citation(file, record=f"records {lo}-{hi}") if sources == ("pflog",) else Citation(file, lines=(lo, hi))
-        out.append(Evidence("port_logs", f"{count} {what} involve port {port} between {_t(first)} and "
+        out.append(Evidence("port_logs", f"{counted(count, what)} {'involves' if count == 1 else 'involve'} port {port} between {_t(first)} and "
                             f"{last:%H:%M:%S}: {listed}.", cite, {"count": count, "port": port}))
     return out
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from askzero.assistant.context import SiteContext
 from askzero.errors import SourceError
-from askzero.evidence import Citation, Evidence
+from askzero.evidence import Citation, Evidence, counted
 from askzero.logs import query
 from askzero.logs.query import Filter
 
@@ -66,7 +66,7 @@ def query_alerts(ctx: SiteContext, signature: str | None = None, severity: int |
                             Citation(file, lines=(lo, hi)) if lo != hi else Citation(file, lo), {}))
     what = "; ".join(f"{n}× \"{s}\"" for s, n in sigs)
     who = ", ".join(f"{s} ({n})" for s, n in srcs)
-    summary = Evidence("alerts_summary", f"{count} alerts between {first:%Y-%m-%d %H:%M:%S} and {last:%Y-%m-%d %H:%M:%S}: "
+    summary = Evidence("alerts_summary", f"{counted(count, 'alert')} between {first:%Y-%m-%d %H:%M:%S} and {last:%Y-%m-%d %H:%M:%S}: "
                        f"{what}; from {who}.", out[0].citation, {"count": count})
     return [summary] + out
 
