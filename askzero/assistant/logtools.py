@@ -99,7 +99,10 @@ def port_activity(ctx: SiteContext, port: int) -> list[Evidence]:
         by = query.counts(store, flt, "action") if sources == ("pflog",) else query.counts(store, flt, "signature")
         listed = ", ".join(f"{n} {v}" for v, n in by[:3])
         file, lo, hi = query.line_span(store, flt)[0]
-        cite = Citation(file, record=f"records {lo}-{hi}") if sources == ("pflog",) else Citation(file, lines=(lo, hi))
+        if sources == ("pflog",):
+            cite = Citation(file, record=f"records {lo}-{hi}" if lo != hi else f"record {lo}")
+        else:
+            cite = Citation(file, lines=(lo, hi)) if lo != hi else Citation(file, lo)
         out.append(Evidence("port_logs", f"{counted(count, what)} {'involves' if count == 1 else 'involve'} port {port} between {_t(first)} and "
                             f"{last:%H:%M:%S}: {listed}.", cite, {"count": count, "port": port}))
     return out

@@ -22,6 +22,14 @@ def _background(fn: Any, *args: Any) -> Any:
     return future
 
 
+def _console():
+    """Rich output: the model's lead in bold and the evidence dimmed on a terminal, plain text
+    in a pipe. Log fields are data, so nothing printed is read as markup."""
+    from rich.console import Console
+
+    return Console(markup=False, highlight=False, emoji=False, soft_wrap=True)
+
+
 def run_question(question: str, opts: dict[str, Any]) -> None:
     t0 = time.perf_counter()
     site = load_site(opts.get("site"))
@@ -44,15 +52,16 @@ def run_question(question: str, opts: dict[str, Any]) -> None:
             loading = _background(load_llm, opts.get("model"))
     answer = gather(SiteContext(site), question, previous, planner)
     stream = not opts.get("json")
+    out = _console()
     if not opts.get("no_llm") and answer.evidence:
         t1 = time.perf_counter()
         llm = llm or loading.result()  # type: ignore[union-attr]
         answer.timings["model_load"] = time.perf_counter() - t1
         for piece in phrase(answer, llm, getattr(llm, "name", opts.get("model") or "default")):
             if stream:
-                click.echo(piece, nl=False)
+                out.print(piece, end="", style="bold")
         if stream and answer.lead:
-            click.echo("\n")
+            out.print("\n")
     answer.timings["total"] = time.perf_counter() - t0
     if not opts.get("no_history"):
         # recorded before the rest is printed: a reader that stops early (| head) loses nothing
@@ -60,12 +69,14 @@ def run_question(question: str, opts: dict[str, Any]) -> None:
 
         record(answer, continued=bool(opts.get("continue")))
     if stream:
-        click.echo(answer.summary + "\n")
+        out.print(answer.summary + "\n")
         from askzero.assistant.composer import evidence_block
 
         block = evidence_block(answer.evidence)
         if block:
-            click.echo(block)
+            head, _, rest = block.partition("\n")
+            out.print(head, style="bold")
+            out.print(rest, style="dim" if out.is_terminal else None)
     else:
         from askzero.cli.main import emit_json
 
