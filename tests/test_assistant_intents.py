@@ -159,3 +159,10 @@ def test_a_ruleset_change_lists_the_traffic_it_affects(tmp_path):
     assert answer.route.intent == "diff"
     changed = [e for e in answer.evidence if e.kind == "diff"]
     assert any("port 22` changes from pass by rule 16 (etc/pf.conf:53) to block" in e.summary for e in changed)
+
+
+def test_a_named_protocol_is_probed(ctx):
+    answer = gather(ctx, "Why is udp port 53 blocked?")
+    assert answer.route.extra == {"proto": "udp"}
+    verdict = next(e for e in answer.evidence if e.kind == "pf_verdict")
+    assert verdict.fields["proto"] == "udp" and "proto udp" in verdict.summary

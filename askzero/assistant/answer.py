@@ -88,7 +88,8 @@ def gather(ctx: SiteContext, question: str, previous: Route | None = None, plann
                                 "want_block": r.intent != "why_allowed"}
         calls.append(("explain_address", args))
     elif r.intent == "why_port":
-        calls.append(("explain_port", {"port": r.ports[0], "want_block": bool(BLOCKED.search(question))}))
+        calls.append(("explain_port", {"port": r.ports[0], "want_block": bool(BLOCKED.search(question)),
+                                       "proto": r.extra.get("proto", "tcp")}))
     elif r.intent == "compliance":
         calls.append(("compliance_check", {"question": question}))
     elif r.intent == "knowledge":

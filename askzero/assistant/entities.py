@@ -82,6 +82,18 @@ SERVICES = {
 SERVICE_RE = re.compile(r"\b(" + "|".join(sorted(SERVICES, key=len, reverse=True)) + r")\b", re.I)
 
 
+PROTO_RE = re.compile(r"\b(tcp|udp|icmp6?|ipv6-icmp)\b", re.I)
+
+
+def protocol(text: str) -> str | None:
+    """The transport protocol a question names, in pf's words."""
+    match = PROTO_RE.search(text)
+    if not match:
+        return None
+    word = match.group(1).lower()
+    return "icmp6" if word == "ipv6-icmp" else word
+
+
 def ports(text: str) -> list[int]:
     """Ports named by number ("port 22") or by service ("is ssh open?")."""
     found = [int(p) for p in PORT_RE.findall(text) if 0 < int(p) < 65536]

@@ -90,7 +90,8 @@ def route(question: str, now: datetime | None = None) -> Route:
     if BGP_WORDS.search(question) and BGP_FLAP.search(question):
         return Route("bgp_flaps", [], [], window)
     if found_ports and (BLOCKED.search(question) or ALLOWED.search(question)):
-        return Route("why_port", [], found_ports, window)
+        proto = entities.protocol(question)
+        return Route("why_port", [], found_ports, window, extra={"proto": proto} if proto else {})
     if TIMELINE.search(question) or (window and LOG_WORDS.search(question)):
         return Route("timeline", [], found_ports, window)
     return Route("unknown", [], found_ports, window)
