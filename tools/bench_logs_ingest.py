@@ -6,9 +6,11 @@
 - pflog: a binary pflog file of --pflog-records records written by our own writer;
   records/s of a full ingest, and the ratio to the reader alone (no store).
 - memory: peak RSS of the process after both (the ingest streams; it should not grow
-  with the file).
+  with the file). ``--memory-events N`` instead ingests one EVE file of N events (10,000,000 is
+  about 5.4 GB) with a thread sampling RSS, to show that memory stays flat as the file grows.
 
     python tools/bench_logs_ingest.py [--eve-events 500000] [--pflog-records 300000]
+    python tools/bench_logs_ingest.py --memory-events 10000000
 """
 
 from __future__ import annotations
@@ -76,11 +78,37 @@ def timed_read(path: Path, fmt: str) -> float:
     return time.perf_counter() - start
 
 
+def memory(events: int) -> int:
+    """Ingest one large EVE file and print the peak RSS seen while it ran."""
+    import threading
+
+    peak = [0]
+
+    def sample() -> None:
+        while True:
+            with open("/proc/self/statm") as fh:
+                peak[0] = max(peak[0], int(fh.read().split()[1]) * resource.getpagesize())
+            time.sleep(0.2)
+
+    threading.Thread(target=sample, daemon=True).start()
+    with tempfile.TemporaryDirectory() as tmp:
+        eve = Path(tmp) / "eve.json"
+        make_eve(eve, events)
+        size = eve.stat().st_size
+        seconds, stored = timed_ingest(eve, "eve")
+    print(f"{stored:,} events from a {size / 1e9:.2f} GB file in {seconds:.0f} s; "
+          f"peak RSS while ingesting {peak[0] / 2**20:.0f} MiB")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eve-events", type=int, default=500_000)
     parser.add_argument("--pflog-records", type=int, default=300_000)
+    parser.add_argument("--memory-events", type=int, help="only the memory run, with this many events")
     args = parser.parse_args()
+    if args.memory_events:
+        return memory(args.memory_events)
     with tempfile.TemporaryDirectory() as tmp:
         eve = Path(tmp) / "eve.json"
         n = make_eve(eve, args.eve_events)
