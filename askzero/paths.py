@@ -25,3 +25,19 @@ def data_dir() -> Path:
 def models_dir() -> Path:
     """Where pulled model files are stored."""
     return data_dir() / "models"
+
+
+KNOWLEDGE_ENV = "ASKZERO_KNOWLEDGE"
+
+
+def knowledge_dir() -> Path | None:
+    """The knowledge texts: ``$ASKZERO_KNOWLEDGE``, else the checkout's knowledge/, else the
+    copy the package carries (askzero/data/knowledge)."""
+    env = os.environ.get(KNOWLEDGE_ENV)
+    if env:
+        return Path(env).expanduser()
+    package = Path(__file__).resolve().parent
+    for candidate in (package.parent / "knowledge", package / "data" / "knowledge"):
+        if candidate.is_dir():
+            return candidate
+    return None

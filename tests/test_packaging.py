@@ -16,7 +16,8 @@ def test_wheel_contains_demo_site_prompts_and_registry(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for member in ("askzero/demo/site.toml", "askzero/demo/etc/pf.conf", "askzero/demo/var/log/pflog",
                    "askzero/demo/intel/opencti-bundle.json", "askzero/data/models.txt",
-                   "askzero/data/prompts/phrase_answer.txt", "askzero/data/services.tsv"):
+                   "askzero/data/prompts/phrase_answer.txt", "askzero/data/services.tsv",
+                   "askzero/data/knowledge/nis2.md", "askzero/data/knowledge/mapping.toml"):
         assert member in names
 
 

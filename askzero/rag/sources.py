@@ -23,7 +23,6 @@ from askzero.sources import Resolver
 if TYPE_CHECKING:
     from askzero.site import Site
 
-KNOWLEDGE_ENV = "ASKZERO_KNOWLEDGE"
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 MAX_INCLUDE_DEPTH = 8
 
@@ -57,15 +56,9 @@ class Corpus:
 
 
 def default_knowledge_dir() -> Path | None:
-    """``$ASKZERO_KNOWLEDGE``, else the checkout's knowledge/, else a packaged copy."""
-    env = os.environ.get(KNOWLEDGE_ENV)
-    if env:
-        return Path(env).expanduser()
-    here = Path(__file__).resolve()
-    for candidate in (here.parents[2] / "knowledge", here.parents[1] / "data" / "knowledge"):
-        if candidate.is_dir():
-            return candidate
-    return None
+    from askzero.paths import knowledge_dir
+
+    return knowledge_dir()
 
 
 def knowledge_files(directory: Path | None) -> list[SourceFile]:

@@ -9,7 +9,6 @@ frameworks, or an array of tables with ``check``, ``framework``, ``control(s)`` 
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from pathlib import Path
@@ -26,15 +25,9 @@ def framework_name(text: str) -> str:
 
 
 def knowledge_dir() -> Path | None:
-    """``$ASKZERO_KNOWLEDGE``, else the checkout's knowledge/, else a packaged copy."""
-    env = os.environ.get("ASKZERO_KNOWLEDGE")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve()
-    for candidate in (here.parents[2] / "knowledge", here.parents[1] / "data" / "knowledge"):
-        if candidate.is_dir():
-            return candidate
-    return None
+    from askzero.paths import knowledge_dir as find
+
+    return find()
 
 
 def load_mapping(path: Path | None = None) -> dict[str, list[dict[str, str]]]:
