@@ -293,6 +293,14 @@ def test_missing_file_raises_source_error(tmp_path: Path) -> None:
 
 _ADDR4 = st.ip_addresses(v=4).map(str)
 _ADDR6 = st.ip_addresses(v=6).map(str)
+_OPTION_SIZES = {"mss": 4, "sackOK": 2, "nop": 1, "wscale": 3, "timestamp": 10, "eol": 1}
+
+
+def _option_bytes(options: list) -> int:
+    size = sum(_OPTION_SIZES[o[0]] for o in options)
+    return size + (-size % 4)
+
+
 _OPTIONS = st.lists(st.sampled_from([("mss", 1460), ("sackOK",), ("nop",), ("wscale", 7),
                                      ("timestamp", 1, 2), ("eol",)]), max_size=6)
 
@@ -303,8 +311,8 @@ def pflog_record(draw: st.DrawFn) -> PflogRecord:
     src, dst = (draw(_ADDR6), draw(_ADDR6)) if v6 else (draw(_ADDR4), draw(_ADDR4))
     ruleset = draw(st.sampled_from(["", "threat_feeds", "a-b"]))
     options = draw(_OPTIONS)
-    if len(options) > 6:
-        options = options[:6]
+    while _option_bytes(options) > 40:  # TCP carries at most 40 bytes of options
+        options = options[:-1]
     rec = build_record(
         T0.replace(microsecond=draw(st.integers(0, 999999))),
         rulenr=draw(st.integers(-1, 3000)), subrulenr=draw(st.integers(-1, 50)),
