@@ -243,38 +243,25 @@ def decode_record(
         t_sport = t_dport = None  # no ports to translate (ICMP without an id, other protocols)
     action = ACTION_NAMES[action_num] if action_num < len(ACTION_NAMES) else str(action_num)
     reason = REASON_NAMES[reason_num] if reason_num < len(REASON_NAMES) else f"unkn {reason_num}"
-    return PflogRecord(
-        time=time,
-        rulenr=signed(rulenr),
-        subrulenr=signed(subrulenr),
-        ruleset=ruleset,
-        action=action,
-        reason=reason,
-        direction=DIR_NAMES.get(dir_num, str(dir_num)),
-        ifname=ifname,
-        af=af,
-        proto=dec.proto,
-        src=dec.src,
-        dst=dec.dst,
-        sport=dec.sport,
-        dport=dec.dport,
-        tcp_flags=dec.tcp_flags,
-        rewritten=rewritten,
-        naf=naf,
-        translated_src=t_src if t_src is not None else dec.src,
-        translated_dst=t_dst if t_dst is not None else dec.dst,
-        translated_sport=t_sport if t_sport is not None else dec.sport,
-        translated_dport=t_dport if t_dport is not None else dec.dport,
-        uid=signed(uid),
-        pid=pid,
-        rule_uid=signed(rule_uid),
-        rule_pid=rule_pid,
-        packet=packet,
-        packet_len=max(wirelen - hdrlen, len(packet)),
-        file=file,
-        index=index,
-        offset=offset,
+    return packet_record(
+        dec, packet, max(wirelen - hdrlen, len(packet)),
+        time=time, rulenr=signed(rulenr), subrulenr=signed(subrulenr), ruleset=ruleset,
+        action=action, reason=reason, direction=DIR_NAMES.get(dir_num, str(dir_num)), ifname=ifname,
+        af=af, rewritten=rewritten, naf=naf, translated_src=t_src, translated_dst=t_dst,
+        translated_sport=t_sport, translated_dport=t_dport, uid=signed(uid), pid=pid,
+        rule_uid=signed(rule_uid), rule_pid=rule_pid, file=file, index=index, offset=offset,
     )
+
+
+def packet_record(dec: Any, packet: bytes, packet_len: int, **header: Any) -> PflogRecord:
+    """A record whose packet fields come from the decoded packet ``dec``; translated
+    addresses and ports not given are the packet's own (nothing was rewritten)."""
+    for field_name, own in (("translated_src", dec.src), ("translated_dst", dec.dst),
+                            ("translated_sport", dec.sport), ("translated_dport", dec.dport)):
+        if header.get(field_name) is None:
+            header[field_name] = own
+    return PflogRecord(proto=dec.proto, src=dec.src, dst=dec.dst, sport=dec.sport, dport=dec.dport,
+                       tcp_flags=dec.tcp_flags, packet=packet, packet_len=packet_len, **header)
 
 
 def cstr(raw: bytes) -> str:

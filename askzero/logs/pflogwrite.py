@@ -22,6 +22,7 @@ from askzero.logs.pflogrecord import (
     REASON_NUMBERS,
     U32_MINUS_ONE,
     PflogRecord,
+    packet_record,
 )
 
 
@@ -79,32 +80,12 @@ def build_record(
     t_sport = translated_sport if translated_sport is not None else sport
     t_dport = translated_dport if translated_dport is not None else dport
     rewritten = (t_src, t_dst, t_sport, t_dport) != (src, dst, sport, dport)
-    return PflogRecord(
-        time=time.astimezone(timezone.utc),
-        rulenr=rulenr,
-        subrulenr=subrulenr,
-        ruleset=ruleset,
-        action=action,
-        reason=reason,
-        direction=direction,
-        ifname=ifname,
-        af=af,
-        proto=dec.proto,
-        src=dec.src,
-        dst=dec.dst,
-        sport=dec.sport,
-        dport=dec.dport,
-        tcp_flags=dec.tcp_flags,
-        rewritten=rewritten,
-        naf=af,
-        translated_src=t_src,
-        translated_dst=t_dst,
-        translated_sport=t_sport,
-        translated_dport=t_dport,
-        rule_uid=rule_uid,
-        rule_pid=rule_pid,
-        packet=packet[: max(snaplen - PFLOG_HDRLEN, 0)],
-        packet_len=len(packet),
+    return packet_record(
+        dec, packet[: max(snaplen - PFLOG_HDRLEN, 0)], len(packet),
+        time=time.astimezone(timezone.utc), rulenr=rulenr, subrulenr=subrulenr, ruleset=ruleset,
+        action=action, reason=reason, direction=direction, ifname=ifname, af=af,
+        rewritten=rewritten, naf=af, translated_src=t_src, translated_dst=t_dst,
+        translated_sport=t_sport, translated_dport=t_dport, rule_uid=rule_uid, rule_pid=rule_pid,
     )
 
 
