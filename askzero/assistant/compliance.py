@@ -84,7 +84,7 @@ def control_passages(ctx: SiteContext, evidence: list[Evidence], framework: str 
                     wanted.append(control)
     out: list[Evidence] = []
     for control in wanted[:KNOWLEDGE_HITS]:
-        for ev in framework_passages(ctx, f"{framework} {control}", framework, hits=1, hint=""):
+        for ev in framework_passages(ctx, f"{framework} {control}", framework, hits=1):
             if all(ev.summary != seen.summary for seen in out):
                 out.append(ev)
     return out
@@ -93,7 +93,7 @@ def control_passages(ctx: SiteContext, evidence: list[Evidence], framework: str 
 def knowledge_answer(ctx: SiteContext, question: str) -> list[Evidence]:
     """Tool: what the knowledge base says about a question ("what does DORA require after a
     major incident?"), the best passages with file, heading and lines."""
-    found = framework_passages(ctx, question, framework_of(question), hits=3, hint="")
+    found = framework_passages(ctx, question, framework_of(question), hits=3)
     if found:
         return found
     if not _index_ready(ctx):
@@ -111,17 +111,16 @@ def _index_ready(ctx: SiteContext) -> bool:
     return Store.exists(resolve_corpus(ctx.site).directory())
 
 
-def framework_passages(ctx: SiteContext, question: str, framework: str | None, hits: int = KNOWLEDGE_HITS,
-                       hint: str = " network filtering firewall") -> list[Evidence]:
-    """What the framework says, from the retrieval index if it has been built."""
-    if framework is None and hint:
-        return []
+def framework_passages(ctx: SiteContext, question: str, framework: str | None,
+                       hits: int = KNOWLEDGE_HITS) -> list[Evidence]:
+    """What the framework (or, without one, any knowledge text) says, from the retrieval
+    index if it has been built."""
     if not _index_ready(ctx):
         return []
     from askzero.rag import search
 
     # the same search as `ask-zero search`; lexical, so no question waits for the embedder
-    found = search(ctx.site, f"{question}{hint}", k=hits, framework=framework, mode="lexical",
+    found = search(ctx.site, question, k=hits, framework=framework, mode="lexical",
                    kind="regulation,standard,operational" if framework is None else None)
     out = []
     for hit in found:
@@ -143,7 +142,7 @@ def _evidence(results: list, default: Citation) -> list[Evidence]:
         cite = Citation(first["file"], first.get("line"), record=first.get("record")) if first.get("file") else default
         out.append(Evidence("compliance", text, cite,
                             {"check": r.check, "status": r.status, "controls": controls}))
-        for item in items[1:] if len(items) > 1 else []:
+        for item in items[1:]:
             note = item.get("note") or "see this line"
             out.append(Evidence("compliance_line", f"{r.check}: {note}.",
                                 Citation(item.get("file", ""), item.get("line"), record=item.get("record")),

@@ -111,9 +111,8 @@ class _Run:
         states.update({i: f for i, f in self.files.items() if f.format == fmt})
         return list(states.values())
 
-    def unchanged(self, src: IngestSource, head: bytes) -> bool:
+    def unchanged(self, src: IngestSource, head: bytes, size: int | None) -> bool:
         """Read to its end before and not grown since: nothing to do, not even detection."""
-        size = _plain_size(src.path)
         return any(f.path == src.display and f.head_len and size == f.offset
                    and _digest(head[: f.head_len]) == f.fingerprint for f in self.stored.values())
 
@@ -166,12 +165,13 @@ def _ingest_one(run: _Run, src: IngestSource) -> FileReport:
         return FileReport(src.display, src.format, note="missing")
     if not head:
         return FileReport(src.display, src.format, note="empty")
-    if run.unchanged(src, head):
+    size = _plain_size(src.path)
+    if run.unchanged(src, head, size):
         return FileReport(src.display, src.format, note="unchanged")
     fmt = formats.module(src.format) if src.format else formats.detect(src.path, head)
     if fmt is None:
         return FileReport(src.display, None, note="format not recognised")
-    state, note = _identify(run, src, fmt.NAME, head)
+    state, note = _identify(run, src, fmt.NAME, head, size)
     start = Position(state.offset, state.line)
     report = FileReport(src.display, fmt.NAME, resumed_from=start, note=note, file_id=state.id)
     reading = fmt.read(src.path, start)
@@ -225,7 +225,7 @@ def _index_addresses(store: LogStore) -> None:
     store.con.execute("INSERT OR REPLACE INTO meta VALUES ('index_runs', ?)", [str(runs)])
 
 
-def _identify(run: _Run, src: IngestSource, fmt: str, head: bytes) -> tuple[_FileState, str]:
+def _identify(run: _Run, src: IngestSource, fmt: str, head: bytes, size: int | None) -> tuple[_FileState, str]:
     """The file's state and a note: a known file whose first bytes match, else a new one."""
     states = run.known(fmt)
     known = [f for f in states if (f.head_len and f.head_len <= len(head)
@@ -236,7 +236,6 @@ def _identify(run: _Run, src: IngestSource, fmt: str, head: bytes) -> tuple[_Fil
     note = ""
     if known:
         state = known[0]
-        size = _plain_size(src.path)
         if size is None or size >= state.offset:
             if state.path != src.display:
                 note = f"same file as {state.path} (rotated or copied): resumed at line {state.line}"

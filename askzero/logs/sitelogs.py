@@ -1,4 +1,4 @@
-"""A site's logs and its store: which files to ingest, and keeping the store current.
+"""A site's logs and its store: which files to ingest, and where the store is.
 
 Site log paths may be globs (``/var/log/pflog*``, ``/var/log/zeek/current/*.log``); older
 files are ingested first, so that a rotated file is recognised before its successor.
@@ -10,7 +10,7 @@ import glob
 from pathlib import Path
 from typing import Any
 
-from askzero.logs.ingest import FileReport, IngestSource, ingest
+from askzero.logs.ingest import IngestSource
 from askzero.logs.store import LogStore, site_store_path
 
 # the format each kind of site log is in; None: detected from the content
@@ -53,9 +53,3 @@ def _expand(site: Any, path: str) -> list[tuple[Path, str]]:
 
 def open_store(site: Any, read_only: bool = False) -> LogStore:
     return LogStore(site_store_path(site), read_only=read_only)
-
-
-def refresh(site: Any, ruleset_hash: str | None = None) -> list[FileReport]:
-    """Bring the site's store up to date with its log files (only what was appended)."""
-    with open_store(site) as store:
-        return ingest(store, site_sources(site, ruleset_hash))
