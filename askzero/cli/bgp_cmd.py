@@ -13,22 +13,13 @@ from pathlib import Path
 import click
 
 from askzero.bgp import BgpConfig, parse_bgp, parse_bgp_text, plain_resolver, print_config, rooted_resolver
-from askzero.errors import SourceError, UsageError
-
-
-def _defines(values: tuple[str, ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in values:
-        name, eq, value = item.rpartition("=")
-        if not eq or not name:
-            raise UsageError(f"-D expects NAME=VALUE, not {item!r}")
-        out[name] = value
-    return out
+from askzero.cli.defines import macro_defines
+from askzero.errors import SourceError
 
 
 def load(path: str, root: str | None = None, defines: tuple[str, ...] = ()) -> BgpConfig:
     """Parse PATH (``-`` for standard input) as bgpd would; raise ConfigError on errors."""
-    macros = _defines(defines)
+    macros = macro_defines(defines)
     resolver = rooted_resolver(Path(root)) if root else plain_resolver(Path.cwd())
     if path == "-":
         return parse_bgp_text(sys.stdin.read(), "stdin", resolver, macros)

@@ -8,20 +8,10 @@ from pathlib import Path
 
 import click
 
+from askzero.cli.defines import macro_defines
 from askzero.errors import SourceError
 from askzero.pf.evaluate import FastEvaluator
 from askzero.pf import load_host, parse_flow, parse_pf, plain_resolver, rooted_resolver
-
-
-def _defines(values: tuple[str, ...]) -> dict[str, str]:
-    """``-D NAME=VALUE`` as pfctl takes it; such a macro wins over the file's own."""
-    macros = {}
-    for value in values:
-        name, sep, text = value.partition("=")
-        if not sep or not name:
-            raise click.BadParameter(f"expected NAME=VALUE, got {value!r}", param_hint="-D")
-        macros[name] = text
-    return macros
 
 
 def ruleset_options(command):
@@ -48,11 +38,11 @@ def _load(path: str, host_file: str | None, root: str | None, defines: tuple[str
 
         def resolve(p: str) -> tuple[Path, str]:
             return (tmp, "stdin") if p == "-" else base(p)
-        return parse_pf("-", host, resolve, _defines(defines)), host
+        return parse_pf("-", host, resolve, macro_defines(defines)), host
     if not Path(root or ".", path.lstrip("/") if root else path).is_file():
         raise SourceError(path, "no such file")
     resolver = rooted_resolver(Path(root)) if root else plain_resolver(Path.cwd())
-    return parse_pf(path, host, resolver, _defines(defines)), host
+    return parse_pf(path, host, resolver, macro_defines(defines)), host
 
 
 @click.group()
