@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from askzero.logs import formats
+from askzero.logs.bulk import Writer
 from askzero.logs.lines import Position, read_head
 from askzero.logs.record import EVENT_COLUMNS, MAX_RAW, Event, Malformed
 from askzero.logs.store import LogStore
@@ -35,6 +36,7 @@ _get_fields = attrgetter(*_FIELDS)
 _TIME, _SRC, _DST, _EXTRA, _RAW = (_FIELDS.index(n) for n in ("time", "src", "dst", "extra", "raw"))
 
 _COLUMN_SQL = {name: f'"{name}"' for name in _FIELDS}
+_NAMES = ", ".join(_COLUMN_SQL.values())
 _COLUMN_SQL["time"] = "make_timestamp(CAST(time * 1000000 AS BIGINT))"
 
 
@@ -91,20 +93,21 @@ class _FileState:
 
 
 class _Run:
-    """One ingest: events go to a staging table, committed batch by batch so that memory
-    stays bounded on a multi-GB file; everything else waits in memory until ``publish``
-    moves it all into place in one transaction."""
+    """One ingest, in one transaction: events go straight into ``events`` (DuckDB writes
+    the rows of a large transaction to the file as it goes, so memory stays bounded on a
+    multi-GB file); ``publish`` adds their addresses to the index, the files' new state and
+    the malformed examples, and commits. Until then no reader sees any of it."""
 
     def __init__(self, store: LogStore):
         self.store = store
         self.files: dict[int, _FileState] = {}  # changed by this run
         self.malformed: list[tuple] = []
         self.history: list[tuple] = []
-        self.staged = 0
+        self.spans: list[tuple[int, int]] = []  # (file id, last line stored before this run)
+        self.written = 0
         rows = store.sql('SELECT id, path, format, fingerprint, head_len, "offset", line FROM files')
         self.stored = {r[0]: _FileState(*r, new=False) for r in rows}
-        if store.sql("SELECT count(*) FROM events_staging")[0][0]:
-            store.con.execute("DELETE FROM events_staging")  # left by a run that was killed
+        store.con.execute("BEGIN TRANSACTION")
 
     def known(self, fmt: str) -> list[_FileState]:
         states = {i: f for i, f in self.stored.items() if f.format == fmt}
@@ -119,43 +122,42 @@ class _Run:
     def next_id(self) -> int:
         return max([0, *self.stored, *self.files]) + 1
 
+    def abandon(self) -> None:
+        self.store.con.execute("ROLLBACK")
+
     def publish(self) -> None:
-        if not self.staged and not self.files and not self.malformed:
-            return
         con = self.store.con
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute("INSERT INTO events SELECT * FROM events_staging")
-            _index_addresses(self.store)
-            for f in self.files.values():
-                if f.new:
-                    con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
-                                [f.id, f.path, f.format, f.fingerprint, f.head_len, f.offset, f.line,
-                                 f.events, f.malformed, f.ruleset_hash])
-                else:
-                    con.execute(
-                        'UPDATE files SET path = ?, fingerprint = ?, head_len = ?, "offset" = ?, line = ?, '
-                        "events = events + ?, malformed = malformed + ?, ingested_at = now()::TIMESTAMP, "
-                        "ruleset_hash = coalesce(?, ruleset_hash) WHERE id = ?",
-                        [f.path, f.fingerprint, f.head_len, f.offset, f.line, f.events, f.malformed,
-                         f.ruleset_hash, f.id])
-            if self.malformed:
-                con.executemany("INSERT INTO malformed VALUES (?, ?, ?, ?, ?)", self.malformed)
-            if self.history:
-                con.executemany("INSERT INTO ruleset_history VALUES (?, ?, ?, ?, now()::TIMESTAMP)", self.history)
-            con.execute("DELETE FROM events_staging")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        if self.written:
+            _index_addresses(self.store, self.spans)
+        for f in self.files.values():
+            if f.new:
+                con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
+                            [f.id, f.path, f.format, f.fingerprint, f.head_len, f.offset, f.line,
+                             f.events, f.malformed, f.ruleset_hash])
+            else:
+                con.execute(
+                    'UPDATE files SET path = ?, fingerprint = ?, head_len = ?, "offset" = ?, line = ?, '
+                    "events = events + ?, malformed = malformed + ?, ingested_at = now()::TIMESTAMP, "
+                    "ruleset_hash = coalesce(?, ruleset_hash) WHERE id = ?",
+                    [f.path, f.fingerprint, f.head_len, f.offset, f.line, f.events, f.malformed,
+                     f.ruleset_hash, f.id])
+        if self.malformed:
+            con.executemany("INSERT INTO malformed VALUES (?, ?, ?, ?, ?)", self.malformed)
+        if self.history:
+            con.executemany("INSERT INTO ruleset_history VALUES (?, ?, ?, ?, now()::TIMESTAMP)", self.history)
+        con.execute("COMMIT")
 
 
 def ingest(store: LogStore, sources: Iterable[IngestSource]) -> list[FileReport]:
     """Ingest every source; all of it becomes visible at once, or none of it (a run killed
-    at any point leaves the store as it was)."""
+    or failing at any point leaves the store as it was)."""
     run = _Run(store)
-    reports = [_ingest_one(run, src) for src in sources]
-    run.publish()
+    try:
+        reports = [_ingest_one(run, src) for src in sources]
+        run.publish()
+    except BaseException:
+        run.abandon()
+        raise
     return reports
 
 
@@ -174,7 +176,9 @@ def _ingest_one(run: _Run, src: IngestSource) -> FileReport:
     state, note = _identify(run, src, fmt.NAME, head, size)
     start = Position(state.offset, state.line)
     report = FileReport(src.display, fmt.NAME, resumed_from=start, note=note, file_id=state.id)
-    reading = fmt.read(src.path, start)
+    bulk = getattr(fmt, "read_bulk", None)
+    writer = Writer(run.store.con, state.id)
+    reading = bulk(src.path, start, writer) if bulk else fmt.read(src.path, start)
     batch: list[tuple] = []
     for item in reading:
         if type(item) is Event:
@@ -182,7 +186,6 @@ def _ingest_one(run: _Run, src: IngestSource) -> FileReport:
             if len(batch) >= BATCH:
                 _insert(run.store, state.id, batch)
                 report.events += len(batch)
-                run.staged += len(batch)
                 batch = []
         else:
             report.malformed += 1
@@ -192,7 +195,9 @@ def _ingest_one(run: _Run, src: IngestSource) -> FileReport:
     if batch:
         _insert(run.store, state.id, batch)
         report.events += len(batch)
-        run.staged += len(batch)
+    report.events += writer.events
+    run.written += report.events
+    run.spans.append((state.id, start.line))
     end = reading.position
     # the fingerprint covers only what was read: the rest may still change (a half line)
     head = head[: min(len(head), end.offset)]
@@ -208,12 +213,14 @@ def _ingest_one(run: _Run, src: IngestSource) -> FileReport:
     return report
 
 
-def _index_addresses(store: LogStore) -> None:
-    """Add the staged events' addresses to addr_index as one sorted run; merge runs when many."""
+def _index_addresses(store: LogStore, spans: list[tuple[int, int]]) -> None:
+    """Add the addresses of this run's events to addr_index as one sorted run; merge runs
+    when many. ``spans``: per file, the last line stored before (this run's rows follow)."""
+    new = " OR ".join(f"(file_id = {int(f)} AND line > {int(after)})" for f, after in spans)
     store.con.execute(
         "INSERT INTO addr_index SELECT md5_number_upper(a), time, file_id, line FROM ("
-        "SELECT src AS a, time, file_id, line FROM events_staging WHERE src IS NOT NULL "
-        "UNION ALL SELECT dst, time, file_id, line FROM events_staging WHERE dst IS NOT NULL "
+        f"SELECT src AS a, time, file_id, line FROM events WHERE ({new}) AND src IS NOT NULL "
+        f"UNION ALL SELECT dst, time, file_id, line FROM events WHERE ({new}) AND dst IS NOT NULL "
         "AND dst IS DISTINCT FROM src) ORDER BY 1")
     runs = int(store.sql("SELECT coalesce(max(value), '0') FROM meta WHERE key = 'index_runs'")[0][0]) + 1
     if runs > MAX_INDEX_RUNS:
@@ -286,7 +293,8 @@ def _insert(store: LogStore, file_id: int, rows: list[tuple]) -> None:
     con = store.con
     con.register("batch", data)
     try:
-        con.execute(f"INSERT INTO events_staging SELECT {', '.join(selected)} FROM batch", params)
+        con.execute(f"INSERT INTO events (file_id, {_NAMES}, src4, dst4) SELECT {', '.join(selected)} FROM batch",
+                    params)
     finally:
         con.unregister("batch")
 

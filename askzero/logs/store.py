@@ -4,12 +4,15 @@ Tables:
 - ``files``: every file ever ingested, known by a fingerprint of its first bytes (so a
   rotated file is recognised under its new name) with how far it has been read.
 - ``events``: one row per normalised event (record.EVENT_COLUMNS) with the file it came from;
-  ``src4``/``dst4`` hold IPv4 addresses as integers for CIDR ranges.
+  ``src4``/``dst4`` hold IPv4 addresses as integers for CIDR ranges; ``record`` holds the
+  original bytes of a binary record written in bulk (see ``bulk``).
 - ``addr_index``: the addresses of every event, sorted, for fast one-address lookups.
 - ``malformed``: records that could not be read, with file, line and a sample.
 
 Writers take DuckDB's file lock; a second writer gets a clear "busy" error rather than
-waiting. Ingest runs in one transaction, so a killed ingest leaves the store as it was.
+waiting. Ingest runs in one transaction, so a killed ingest leaves the store as it was
+(DuckDB writes a large transaction's rows to unreferenced blocks of the file as it goes, so
+memory stays bounded and an uncommitted run leaves nothing behind).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from askzero.errors import SourceError
 from askzero.logs.record import EVENT_COLUMNS
 from askzero.paths import data_dir
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: events.record; no staging table
 MEMORY_LIMIT = "512MB"
 STORE_NAME = "logs.duckdb"
 
@@ -58,7 +61,8 @@ CREATE TABLE IF NOT EXISTS events (
   file_id INTEGER NOT NULL,
   {_event_columns_sql()},
   src4 UINTEGER,
-  dst4 UINTEGER
+  dst4 UINTEGER,
+  record BLOB
 );
 -- every address of every event, in sorted runs (one per ingest, merged now and then), so
 -- that DuckDB's per-row-group min/max skips almost everything on a one-address lookup
@@ -116,16 +120,36 @@ class LogStore:
         if not read_only:
             self.con.execute(f"SET temp_directory = '{self.path.parent / 'tmp'}'")
             self._create()
+        elif self.schema_version() < SCHEMA_VERSION:
+            # queries expect this version's columns: upgrade once, then read as asked
+            self.con.close()
+            LogStore(self.path).close()
+            self.con = duckdb.connect(str(self.path), read_only=True)
+            self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
 
     def _create(self) -> None:
         version = self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'events_staging'").fetchone()
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchone()
         if version and version[0]:
+            self._upgrade()
             return  # created before: one query instead of a dozen on every question
         self.con.execute(SCHEMA)
-        # where an ingest writes before it publishes (see ingest._Run)
-        self.con.execute("CREATE TABLE IF NOT EXISTS events_staging AS SELECT * FROM events LIMIT 0")
         self.con.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", [str(SCHEMA_VERSION)])
+
+    def _upgrade(self) -> None:
+        """A store written by an earlier version, brought up to this one in place: nothing
+        stored is lost."""
+        if self.read_only or self.schema_version() >= SCHEMA_VERSION:
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        self.con.execute("ALTER TABLE events ADD COLUMN IF NOT EXISTS record BLOB")
+        self.con.execute("DROP TABLE IF EXISTS events_staging")  # version 1 staged ingests there
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", [str(SCHEMA_VERSION)])
+        self.con.execute("COMMIT")
+
+    def schema_version(self) -> int:
+        rows = self.sql("SELECT value FROM meta WHERE key = 'schema'")
+        return int(rows[0][0]) if rows else 1
 
     def close(self) -> None:
         self.con.close()
