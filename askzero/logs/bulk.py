@@ -29,13 +29,15 @@ REBUILDERS = {"eve": "askzero.logs.eve_bulk", "pflog": "askzero.logs.pflog_bulk"
 
 @dataclass
 class Batch:
-    """One block of records for DuckDB: ``table`` is scanned as ``batch``; ``columns``
-    maps event columns to SQL expressions over its columns; ``where`` selects the rows."""
+    """One block of records for DuckDB: ``table`` is scanned as ``batch`` (``source`` may
+    be a subquery over it); ``columns`` maps event columns to SQL expressions over the
+    source's columns; ``where`` selects the rows."""
 
     table: Any
     columns: dict[str, str]
     where: str = "true"
     params: list[Any] = field(default_factory=list)  # for ? in columns, then in where
+    source: str = "batch"
 
 
 class Writer:
@@ -53,12 +55,21 @@ class Writer:
         self.con.register("batch", batch.table)
         try:
             row = self.con.execute(
-                f"INSERT INTO events (file_id, {names}) SELECT ?, {values} FROM batch WHERE {batch.where}",
+                f"INSERT INTO events (file_id, {names}) SELECT ?, {values} FROM {batch.source} WHERE {batch.where}",
                 [self.file_id, *batch.params]).fetchone()
         finally:
             self.con.unregister("batch")
         count = int(row[0]) if row else 0
         self.events += count
+        return count
+
+    def discard(self, where: str, params: list[Any]) -> int:
+        """Delete rows this writer inserted for the file (which the format then hands to
+        Python instead); ``where`` must select only such rows."""
+        row = self.con.execute(f"DELETE FROM events WHERE file_id = ? AND ({where})",
+                               [self.file_id, *params]).fetchone()
+        count = int(row[0]) if row else 0
+        self.events -= count
         return count
 
 

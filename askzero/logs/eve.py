@@ -27,7 +27,7 @@ from askzero.logs.formats import Reading
 from askzero.logs.lines import MAX_LINE, Line, LineSource, Position, open_maybe_gzip, resume_point, sample
 from askzero.logs.record import Malformed
 
-__all__ = ["NAME", "read", "read_eve", "sniff"]
+__all__ = ["NAME", "read", "read_bulk", "read_eve", "sniff"]
 
 T = TypeVar("T")
 Make = Callable[[dict, int, int, str], T]  # (record, line, offset, raw text) -> item
@@ -90,10 +90,11 @@ def _first_object_has_event_type(text: str, start: int) -> bool:
     return False
 
 
-def read(path: Path, start: Position = Position()) -> Reading:
-    """Events and malformed records from ``start``; ``Reading.position`` is where to resume."""
+def read(path: Path, start: Position = Position(), stop: int | None = None) -> Reading:
+    """Events and malformed records from ``start`` (to the line boundary ``stop``, if given);
+    ``Reading.position`` is where to resume."""
     start = resume_point(path, start)
-    source = LineSource(path, start)
+    source = LineSource(path, start, stop=stop)
     progress = _Progress(start)
     return Reading(_items(source, progress, build), progress)
 
@@ -258,3 +259,10 @@ def _decode_all(text: str) -> list[Any] | None:
     return values
 
 
+
+
+def read_bulk(path: Path, start: Position, writer: Any) -> Reading:
+    """The bulk path (``eve_bulk``): DuckDB parses the lines; see ``bulk``."""
+    from askzero.logs import eve_bulk
+
+    return eve_bulk.read_bulk(path, start, writer)

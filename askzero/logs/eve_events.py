@@ -65,7 +65,8 @@ def build(rec: dict, number: int, offset: int, raw: str) -> Event:
         NAME, KIND.get(event_type, "other") if type(event_type) is str else "other", time, number, offset,
         raw if len(raw) <= MAX_RAW else raw[:MAX_RAW],
         src if type(src) is str else None, dst if type(dst) is str else None,
-        sport if type(sport) is int else None, dport if type(dport) is int else None,
+        sport if type(sport) is int and 0 <= sport <= 65535 else None,  # a port, or not one
+        dport if type(dport) is int and 0 <= dport <= 65535 else None,
         _PROTOS.get(proto) or proto_name(proto) if type(proto) is str else proto_name(proto),
         None, None, None, None, None, None,  # action, severity, signature, signature_id, category, rule
         iface if type(iface) is str else None, None,  # iface, direction

@@ -271,7 +271,7 @@ def _insert(store: LogStore, file_id: int, rows: list[tuple]) -> None:
             constants[name] = values[0]
             continue
         if index in (_SRC, _DST):
-            addresses = [_address(v) for v in values]
+            addresses = [stored_address(v) for v in values]
             values = [a[0] for a in addresses]
             data[name + "4"] = np.array([a[1] for a in addresses], dtype=np.float64)
         elif index == _EXTRA:
@@ -306,7 +306,7 @@ _encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
 NAN = float("nan")
 
 
-def _address(text: str | None) -> tuple[str | None, float]:
+def stored_address(text: str | None) -> tuple[str | None, float]:
     """The address as stored (IPv6 compressed, so one spelling finds all) and, for IPv4,
     its integer (as a float: NaN means none), for CIDR ranges."""
     known = _ADDRESSES.get(text)

@@ -60,10 +60,12 @@ def read_head(path: str | Path, size: int = 4096) -> bytes:
 class LineSource:
     """Iterate the lines of a file from a position; ``position`` says how far it got."""
 
-    def __init__(self, path: str | Path, start: Position = Position(), max_line: int = MAX_LINE):
+    def __init__(self, path: str | Path, start: Position = Position(), max_line: int = MAX_LINE,
+                 stop: int | None = None):
         self.path = Path(path)
         self.start = start
         self.max_line = max_line
+        self.stop = stop  # a line boundary to end at, as if the file ended there
         self.position = start
         self._pending: Position | None = None
 
@@ -76,6 +78,8 @@ class LineSource:
                 self.position = Position(offset, number)
             limit = self.max_line + 1
             while True:
+                if self.stop is not None and offset >= self.stop:
+                    return
                 data = fh.readline(limit)
                 if not data:
                     return

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from askzero.logs.bulk import complete
 from askzero.logs.store import LogStore
 
 EVENT_FIELDS = (
@@ -157,10 +158,18 @@ def line_span(store: LogStore, flt: Filter) -> list[tuple[str, int, int]]:
 
 def records(store: LogStore, file: str, first: int, last: int, limit: int = 1000) -> list[tuple]:
     """(line or record number, time, message) of a file's records ``first``..``last``."""
-    return store.sql(
-        "SELECT e.line, e.time, coalesce(e.message, e.raw) FROM events e "
-        "WHERE e.file_id IN (SELECT id FROM files WHERE path = ?) AND e.line BETWEEN ? AND ? "
+    rows = store.sql(
+        'SELECT e.line, e.time, coalesce(e.message, e.raw), e.source, e."offset", e.message IS NULL, e.raw, e.record '
+        "FROM events e WHERE e.file_id IN (SELECT id FROM files WHERE path = ?) AND e.line BETWEEN ? AND ? "
         "ORDER BY e.line LIMIT ?", [file, first, last, limit])
+    out = []
+    for line, time, message, source, offset, bulk, raw, record in rows:
+        if bulk:
+            event = {"source": source, "message": message}
+            complete(event, raw, record, line, offset)
+            message = event["message"]
+        out.append((line, time, message))
+    return out
 
 
 def related(store: LogStore, file: str, line: int, limit: int = 100) -> QueryResult:
@@ -300,7 +309,9 @@ def _in_network(address: str, net: ipaddress.IPv6Network) -> bool:
 
 
 def _select_fields() -> str:
-    return ", ".join(f'e."{name}"' for name in EVENT_FIELDS) + ", e.line, e.file_id"
+    # a row written in bulk has no message: its original record comes along to rebuild it
+    return (", ".join(f'e."{name}"' for name in EVENT_FIELDS) + ', e.line, e.file_id, e."offset", '
+            "CASE WHEN e.message IS NULL THEN e.raw END, CASE WHEN e.message IS NULL THEN e.record END")
 
 
 def _paths(store: LogStore) -> dict[int, str]:
@@ -312,7 +323,10 @@ def _event_dict(row: tuple, paths: dict[int, str]) -> dict[str, Any]:
     out["time"] = _iso(_aware(out["time"]))
     if out["extra"]:
         out["extra"] = json.loads(out["extra"])
-    line, path = row[len(EVENT_FIELDS)], paths.get(row[len(EVENT_FIELDS) + 1], "?")
+    line, file_id, offset, raw, record = row[len(EVENT_FIELDS):]
+    if out["message"] is None:
+        complete(out, raw, record, line, offset)
+    path = paths.get(file_id, "?")
     if out["source"] == "pflog":
         out["citation"] = {"file": path, "record": f"record {line}"}
     else:

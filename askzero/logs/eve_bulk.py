@@ -1,0 +1,329 @@
+"""Suricata EVE in bulk: DuckDB parses blocks of lines and computes the event columns.
+
+A block is a few megabytes of whole lines. numpy finds the lines; a pyarrow string array
+over the block's own bytes hands them to DuckDB without a copy; SQL extracts the fields
+(one JSON parse per line, on both cores) and writes the rows. Python does what SQL cannot
+vouch for, so that every stored value is the one ``eve_events.build`` gives:
+
+- a line that is not one JSON object on its own line (blank lines aside): junk, pretty-printed
+  or concatenated objects, CRLF endings, over-long lines, invalid UTF-8. From the first such
+  line to the end of the block, the per-record reader (``eve.read``) takes over, with its
+  resynchronisation and malformed-line reports; bulk resumes where it stopped;
+- an object whose values are out of the usual shape (``REGULAR`` is false): a timestamp
+  not in Suricata's 31-character form, an address that is not a plain IPv4 address, a
+  protocol outside the usual names, numbers of surprising types. ``build`` makes its event.
+
+Rows written here keep the line in ``raw``; ``message`` and ``extra`` are rebuilt from it
+by ``rebuild`` when a row is shown (see ``bulk``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from askzero.logs import eve
+from askzero.logs.bulk import Batch, Writer
+from askzero.logs.eve_events import KIND, build
+from askzero.logs.formats import Reading
+from askzero.logs.lines import Position, open_maybe_gzip, resume_point
+from askzero.logs.record import MAX_RAW, Event, Malformed
+
+BLOCK = 8 << 20  # bytes read at a time: large enough for DuckDB to use both cores
+BULK_MIN = 1 << 20  # bytes: below this, setting up DuckDB costs more than the per-record path
+BATCH_ROWS = 16_384  # arrow record batch size: DuckDB scans batches in parallel
+
+# -- SQL --------------------------------------------------------------------------------------
+# One JSON parse per line gives each field as JSON text (j.*: as DuckDB writes it back, NULL
+# when absent). build's checks become tests on that text: a string starts with a quote; an
+# integer is a number without '.', 'e' or 'E'.
+
+# the fields build reads: SQL name -> path in the EVE object
+FIELDS = {
+    "ts": "timestamp", "type": "event_type", "src": "src_ip", "dst": "dest_ip", "sport": "src_port",
+    "dport": "dest_port", "proto": "proto", "flow_id": "flow_id", "iface": "in_iface", "host": "host",
+    "a_action": "alert.action", "a_gid": "alert.gid", "a_sid": "alert.signature_id", "a_rev": "alert.rev",
+    "a_sig": "alert.signature", "a_cat": "alert.category", "a_sev": "alert.severity",
+    "start": "flow.start", "anomaly": "anomaly.event",
+}
+TEXTS = ("ts", "type", "src", "dst", "proto", "iface", "host", "a_action", "a_sig", "a_cat", "start", "anomaly")
+NUMBERS = ("sport", "dport", "proto", "flow_id", "a_gid", "a_sid", "a_rev", "a_sev")
+
+
+def _schema() -> str:
+    tree: dict = {}
+    for path in FIELDS.values():
+        *parents, leaf = path.split(".")
+        node = tree
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[leaf] = "JSON"
+    return json.dumps(tree)
+
+
+def _text(name: str) -> str:
+    """``v if type(v) is str else None``; unescaped by DuckDB only when it has escapes."""
+    x = f"j.{FIELDS[name]}"
+    return (f"CASE WHEN starts_with({x}, '\"') THEN CASE WHEN contains({x}, '\\') THEN {x} ->> '$' "
+            f"ELSE {x}[2:-2] END END")
+
+
+def _is_number(name: str) -> str:
+    return f"(ascii(j.{FIELDS[name]}) BETWEEN 48 AND 57 OR ascii(j.{FIELDS[name]}) = 45)"
+
+
+def _is_integer(name: str) -> str:
+    x = f"j.{FIELDS[name]}"
+    return f"({_is_number(name)} AND NOT (contains({x}, '.') OR contains({x}, 'e') OR contains({x}, 'E')))"
+
+
+def _is_float(name: str) -> str:
+    """A number SQL and Python may read differently (a float, or an integer past 64 bits that
+    DuckDB reads as a float): never in what Suricata writes, left to build."""
+    return f"coalesce({_is_number(name)} AND NOT {_is_integer(name)}, false)"
+
+
+def _case(value: str, mapping: dict, default: str = "NULL") -> str:
+    """SQL for ``mapping.get(value, default)``."""
+    whens = " ".join(f"WHEN {k!r} THEN '{v}'" for k, v in mapping.items())
+    return f"CASE {value} {whens} ELSE {default} END"
+
+
+def _stamp(value: str) -> str:
+    """Suricata's 31-character timestamp, checked as ``isotime`` checks it, in UTC."""
+    return (f"CASE WHEN length({value}) = 31 AND {value}[20] = '.' AND {value}[18:19] < '60' "
+            f"AND {value}[28:29] <= '23' AND {value}[30:31] <= '59' "
+            f"THEN timezone('UTC', try_strptime({value}, '%Y-%m-%dT%H:%M:%S.%f%z')) END")
+
+
+_OCTET = r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+
+
+def _v4(name: str) -> str:
+    """The IPv4 address as an integer, for CIDR ranges (as ingest stores it)."""
+    part = f"string_split(v_{name}, '.')"
+    return (f"CASE WHEN regexp_full_match(v_{name}, '{_OCTET}\\.{_OCTET}\\.{_OCTET}\\.{_OCTET}') "
+            f"THEN CAST(CAST({part}[1] AS UBIGINT) * 16777216 + CAST({part}[2] AS UBIGINT) * 65536 "
+            f"+ CAST({part}[3] AS UBIGINT) * 256 + CAST({part}[4] AS UBIGINT) AS UINTEGER) END")
+
+
+_NAMED_PROTOS = {"TCP": "tcp", "UDP": "udp", "ICMP": "icmp", "IPV6-ICMP": "icmp6", "SCTP": "sctp"}
+_NUMBERED_PROTOS = {1: "icmp", 6: "tcp", 17: "udp", 58: "icmp6", 132: "sctp"}
+_SIGNED = "kind IN ('alert', 'drop', 'other')"  # the kinds whose alert object build reads
+
+# stage 1, per line: the values build reads (v_*), integers as HUGEINT (i_*), the kind
+_VALUES = ", ".join(
+    [f"{_text(name)} AS v_{name}" for name in TEXTS]
+    + [f"CASE WHEN {_is_integer(name)} THEN TRY_CAST(j.{FIELDS[name]} AS HUGEINT) END AS i_{name}" for name in NUMBERS]
+    + [f"{_is_float(name)} AS f_{name}" for name in NUMBERS]
+    + [f"j.{FIELDS[name]} IS NOT NULL AS has_{name}" for name in ("a_gid", "a_rev")]
+    + ["CASE WHEN starts_with(j.event_type, '\"') THEN "
+       + _case("j.event_type ->> '$'", KIND, "'other'") + " ELSE 'other' END AS kind"]
+)
+
+# stage 2: what the columns need more than once
+_DERIVED = (f"{_stamp('v_ts')} AS ts_time, CASE WHEN kind = 'flow' THEN {_stamp('v_start')} END AS start_time, "
+            f"{_v4('src')} AS v_src4, {_v4('dst')} AS v_dst4")
+
+# true when SQL computes exactly what build would for this line
+_REGULAR = " AND ".join((
+    "ts_time IS NOT NULL",
+    "(v_start IS NULL OR kind <> 'flow' OR start_time IS NOT NULL)",
+    # addresses: IPv4 or no address at all are stored as they are; an IPv6 spelling must be
+    # one Python has normalised already (table eve_ipv6)
+    "(v_src IS NULL OR NOT contains(v_src, ':') OR src_stored IS NOT NULL)",
+    "(v_dst IS NULL OR NOT contains(v_dst, ':') OR dst_stored IS NOT NULL)",
+    "NOT (" + " OR ".join(f"f_{name}" for name in NUMBERS) + ")",
+    "(v_proto IS NULL OR regexp_full_match(v_proto, '[A-Za-z0-9_.-]{1,9}'))",
+    # gid and rev are printed whatever they are: only integers (or absent) print alike
+    f"(NOT {_SIGNED} OR i_a_sid IS NULL OR ((NOT has_a_gid OR i_a_gid IS NOT NULL) "
+    "AND (NOT has_a_rev OR i_a_rev IS NOT NULL)))",
+))
+
+_PROTO = (f"CASE WHEN v_proto IS NOT NULL THEN CASE WHEN regexp_full_match(v_proto, '[0-9]+') "
+          f"THEN {_case('CAST(v_proto AS INTEGER)', _NUMBERED_PROTOS, 'CAST(CAST(v_proto AS INTEGER) AS VARCHAR)')} "
+          f"ELSE {_case('v_proto', _NAMED_PROTOS, 'lower(v_proto)')} END "
+          f"WHEN i_proto IS NOT NULL THEN {_case('i_proto', _NUMBERED_PROTOS, 'CAST(i_proto AS VARCHAR)')} END")
+
+COLUMNS = {
+    "time": "coalesce(start_time, ts_time)",
+    # rows SQL cannot vouch for are marked, then replaced by build's events (see _bulk)
+    "source": "CASE WHEN j IS NULL THEN 'eve!' WHEN regular THEN 'eve' ELSE 'eve?' END",
+    "kind": "kind",
+    "src": "coalesce(src_stored, v_src)",
+    "dst": "coalesce(dst_stored, v_dst)",
+    "sport": "CASE WHEN i_sport BETWEEN 0 AND 65535 THEN i_sport END",
+    "dport": "CASE WHEN i_dport BETWEEN 0 AND 65535 THEN i_dport END",
+    "proto": f"CASE WHEN regular THEN {_PROTO} END",
+    "action": f"CASE WHEN kind = 'drop' THEN 'blocked' WHEN {_SIGNED} THEN v_a_action END",
+    "severity": f"CASE WHEN regular AND {_SIGNED} AND i_a_sev IS NOT NULL THEN least(greatest(i_a_sev, 1), 4) END",
+    "signature": f"CASE WHEN {_SIGNED} THEN v_a_sig WHEN kind = 'anomaly' THEN v_anomaly END",
+    "signature_id": (f"CASE WHEN regular AND {_SIGNED} AND i_a_sid IS NOT NULL THEN "
+                     "coalesce(CAST(i_a_gid AS VARCHAR), '1') || ':' || CAST(i_a_sid AS VARCHAR) || ':' "
+                     "|| coalesce(CAST(i_a_rev AS VARCHAR), '0') END"),
+    "category": f"CASE WHEN {_SIGNED} THEN v_a_cat END",
+    "iface": "v_iface",
+    "host": "v_host",
+    "flow": "CAST(i_flow_id AS VARCHAR)",
+    "line": "line",
+    "offset": '"offset"',
+    "raw": "text",
+    "src4": "v_src4",
+    "dst4": "v_dst4",
+}
+
+# the block's lines (see _bulk) with their values, and the normalised spelling of the IPv6
+# addresses Python has met before
+_SOURCE = (
+    f"(SELECT *, ({_REGULAR}) IS TRUE AS regular FROM ("
+    "SELECT v.*, m_src.stored AS src_stored, m_dst.stored AS dst_stored FROM ("
+    f"SELECT *, {_DERIVED} FROM ("
+    f"SELECT line, \"offset\", text, j, {_VALUES} FROM ("
+    f"SELECT line, \"offset\", text, TRY(from_json(text, '{_schema()}')) AS j FROM batch WHERE line > 0))) AS v "
+    "LEFT JOIN eve_ipv6 AS m_src ON m_src.spelling = v.v_src LEFT JOIN eve_ipv6 AS m_dst ON m_dst.spelling = v.v_dst))"
+)
+
+
+def read_bulk(path: Path, start: Position, writer: Writer) -> Reading:
+    """The format's bulk path (see ``bulk``): what it leaves to Python is yielded."""
+    if _new_bytes(path, start) < BULK_MIN:
+        return eve.read(path, start)
+    progress = _Progress(resume_point(path, start))
+    return Reading(_blocks(Path(path), progress, writer), progress)
+
+
+def rebuild(raw: str | None, record: bytes | None, line: int, offset: int) -> Event | None:
+    """The per-record event of a row written in bulk, from its line."""
+    if raw is None:
+        return None
+    return build(json.loads(raw), line, offset, raw)
+
+
+def _new_bytes(path: Path, start: Position) -> int:
+    """About how much is left to read (a compressed file is guessed at 8 times its size)."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        compressed = fh.read(2) == b"\x1f\x8b"
+    return (8 * size if compressed else size) - start.offset
+
+
+class _Progress:
+    __slots__ = ("position", "to_end")
+
+    def __init__(self, position: Position) -> None:
+        self.position = position
+        self.to_end = False  # the per-record reader takes the rest of the file
+
+
+def _blocks(path: Path, progress: _Progress, writer: Writer) -> Iterator[Event | Malformed]:
+    """Whole lines, a block at a time; what is left at the end (a final line without its
+    newline, or a damaged compressed stream) goes to the per-record reader."""
+    carry = b""
+    with open_maybe_gzip(path) as fh:
+        try:
+            fh.seek(progress.position.offset)
+            while not progress.to_end:
+                chunk = fh.read(BLOCK)
+                if not chunk:
+                    break
+                data = carry + chunk
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:
+                    if len(data) > 2 * BLOCK:
+                        break  # longer than any record: the per-record reader reports it
+                    carry = data  # a long line: read on
+                    continue
+                carry = yield from _block(path, data[:cut], progress, writer)
+                carry += data[cut:]
+        except (EOFError, zlib.error, gzip.BadGzipFile):
+            pass  # a truncated or damaged .gz: the per-record reader reports it where it is
+    rest = eve.read(path, progress.position)
+    yield from rest
+    progress.position = rest.position
+
+
+def _block(path: Path, block: bytes, progress: _Progress, writer: Writer) -> Iterator[Event | Malformed]:
+    """Store one block of whole lines. Returns the bytes of a record left unfinished at its
+    end (a multi-line object, read next time with what follows)."""
+    import numpy as np
+    import pyarrow as pa
+
+    base, first = progress.position.offset, progress.position.line
+    data = np.frombuffer(block, dtype=np.uint8)
+    ends = np.flatnonzero(data == 10)  # the block ends with a newline
+    starts = np.empty(len(ends) + 1, dtype=np.int64)
+    starts[0], starts[1:] = 0, ends + 1
+    lengths = ends - starts[:-1]
+    nonblank = lengths > 0
+    # one object alone on its line, as Suricata writes them; anything else goes to Python
+    simple = (nonblank & (data[starts[:-1]] == ord("{")) & (data[np.maximum(ends - 1, 0)] == ord("}"))
+              & (lengths <= MAX_RAW))
+    odd = np.flatnonzero(nonblank & ~simple)
+    until = int(odd[0]) if len(odd) else len(ends)  # lines [0, until) may go in bulk
+    try:
+        block[: starts[until]].decode()
+    except UnicodeDecodeError as exc:
+        until = int(np.searchsorted(starts, exc.start, side="right")) - 1
+    if until:
+        until = yield from _bulk(writer, block, starts, ends, until, base, first)
+        progress.position = Position(base + int(starts[until]), first + until)
+    if until == len(ends):
+        return b""
+    # the per-record reader, from the first line bulk cannot take to the block's end
+    at = progress.position
+    rest = eve.read(path, at, stop=base + len(block))
+    yield from rest
+    progress.position = rest.position
+    if rest.position.offset == at.offset:
+        progress.to_end = True  # nothing it could finish in this block: let it read on
+        return b""
+    return block[rest.position.offset - base:]
+
+
+def _bulk(writer: Writer, block: bytes, starts, ends, until: int, base: int, first: int):  # noqa: ANN001, ANN202
+    """Insert lines [0, until) of the block; yield build's events for the lines SQL marked.
+    Returns how many lines were consumed (fewer when a line is not valid JSON)."""
+    import numpy as np
+    import pyarrow as pa
+
+    # arrow strings lie end to end: line i is string 2i, its newline string 2i + 1 (skipped)
+    bounds = np.empty(2 * until + 1, dtype=np.int32)
+    bounds[0:-1:2], bounds[1::2], bounds[-1] = starts[:until], ends[:until], starts[until]
+    numbers = np.zeros(2 * until, dtype=np.int64)
+    numbers[0::2] = np.arange(first + 1, first + until + 1)
+    offsets = np.zeros(2 * until, dtype=np.int64)
+    offsets[0::2] = starts[:until] + base
+    text = pa.StringArray.from_buffers(2 * until, pa.py_buffer(bounds), pa.py_buffer(block))
+    table = pa.Table.from_batches(
+        pa.table({"line": numbers, "offset": offsets, "text": text}).to_batches(max_chunksize=BATCH_ROWS))
+    con = writer.con
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS eve_ipv6 (spelling VARCHAR PRIMARY KEY, stored VARCHAR)")
+    writer.insert(Batch(table, COLUMNS, source=_SOURCE))
+    last = first + until
+    marked = con.execute(
+        "SELECT line, \"offset\", raw, source FROM events WHERE file_id = ? AND line > ? AND line <= ? "
+        "AND source IN ('eve?', 'eve!') ORDER BY line", [writer.file_id, first, last]).fetchall()
+    if not marked:
+        return until
+    invalid = next((line for line, _, _, source in marked if source == "eve!"), None)
+    if invalid is not None:
+        until, last = invalid - first - 1, invalid - 1
+    writer.discard("line > ? AND (line > ? OR source IN ('eve?', 'eve!'))", [first, last])
+    from askzero.logs.ingest import stored_address
+
+    spellings = {}
+    for number, offset, raw, _ in marked:
+        if number > last:
+            break
+        item = eve._made(build, json.loads(raw), number, offset, raw)
+        if type(item) is Event:
+            for address in (item.src, item.dst):
+                if address and ":" in address:
+                    spellings[address] = stored_address(address)[0]
+        yield item
+    if spellings:
+        con.executemany("INSERT OR IGNORE INTO eve_ipv6 VALUES (?, ?)", list(spellings.items()))
+    return until
