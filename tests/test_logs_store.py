@@ -195,3 +195,28 @@ def test_newline_completing_an_accepted_final_line_is_not_a_new_line(store, tmp_
     text = log.read_text().splitlines()
     for (line, raw) in store.sql("SELECT line, raw FROM events"):
         assert text[line - 1] == raw
+
+
+def test_a_version_1_store_is_upgraded_in_place_and_loses_nothing(tmp_path):
+    """Version 1 had no events.record, a staging table, and md5 keys for IPv4 in addr_index."""
+    path = tmp_path / "store" / "logs.duckdb"
+    log = tmp_path / "a.log"
+    log.write_text(lines(4) + lines(2, 4, src="2001:db8::7"))
+    with LogStore(path) as store:
+        run(store, log)
+        store.con.execute("ALTER TABLE events DROP COLUMN record")
+        store.con.execute("CREATE TABLE events_staging AS SELECT * FROM events LIMIT 0")
+        store.con.execute("DELETE FROM addr_index")
+        store.con.execute("INSERT INTO addr_index SELECT md5_number_upper(src), time, file_id, line FROM events")
+        store.con.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
+    with LogStore(path, read_only=True) as store:  # a question is the first to open it
+        assert store.schema_version() == 2
+        assert "record" in [r[0] for r in store.sql("DESCRIBE events")]
+        assert query.events(store, query.Filter(ip="203.0.113.7")).count == 4
+        assert query.events(store, query.Filter(ip="2001:db8::7")).count == 2
+        assert not store.sql("SELECT * FROM information_schema.tables WHERE table_name = 'events_staging'")
+    with LogStore(path) as store:
+        with log.open("a") as fh:
+            fh.write(lines(1, 6))
+        assert run(store, log)[0].events == 1
+        assert count(store) == 7

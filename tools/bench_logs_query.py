@@ -37,20 +37,18 @@ def build(store: LogStore, n: int) -> None:
     """n events over 30 days: 65,536 sources, 256 destinations, six kinds, in time order."""
     store.con.execute("INSERT INTO files VALUES (1, 'var/log/synthetic', 'eve', '', 0, 0, 0, 0, 0, NULL, NULL)")
     store.con.execute(f"""
-        INSERT INTO events_staging SELECT 1,
+        INSERT INTO events SELECT 1,
           make_timestamp(1763596800000000 + i * (2592000000000 // {n})), 'eve',
           {KINDS}[1 + (i % 6)::INTEGER],
           '10.' || ((h >> 8) & 255) || '.' || (h & 255) || '.' || ((h >> 16) & 255),
           '192.0.2.' || (i % 256), 40000 + (i % 20000)::INTEGER, [22, 80, 443, 53][1 + (i % 4)::INTEGER],
           'tcp', 'blocked', 1 + (i % 3)::TINYINT, 'ET SCAN signature ' || (i % 500), NULL, 'Misc',
           NULL, 'em0', 'in', 'sensor1', NULL, CAST(i // 3 AS VARCHAR), 'event ' || i, NULL,
-          i + 1, i * 300, '{{"event_type":"alert"}}', NULL, NULL
+          i + 1, i * 300, '{{"event_type":"alert"}}', NULL, NULL, NULL
         FROM (SELECT i, hash(i) % 16777216 AS h FROM range({n}) t(i))""")
-    store.con.execute(f"UPDATE events_staging SET src4 = {_IPV4_INT.format(c='src')}, "
+    store.con.execute(f"UPDATE events SET src4 = {_IPV4_INT.format(c='src')}, "
                       f"dst4 = {_IPV4_INT.format(c='dst')}")
-    _index_addresses(store)
-    store.con.execute("INSERT INTO events SELECT * FROM events_staging")
-    store.con.execute("DELETE FROM events_staging")
+    _index_addresses(store, [(1, 0)])
     store.con.execute("CHECKPOINT")
 
 

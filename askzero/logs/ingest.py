@@ -24,7 +24,7 @@ from askzero.logs import formats
 from askzero.logs.bulk import Writer
 from askzero.logs.lines import Position, read_head
 from askzero.logs.record import EVENT_COLUMNS, MAX_RAW, Event, Malformed
-from askzero.logs.store import LogStore
+from askzero.logs.store import LogStore, index_rows
 
 MAX_INDEX_RUNS = 16  # sorted runs in addr_index before they are merged into one
 BATCH = 50_000  # events handed to DuckDB at once: big enough to amortise, small enough for memory
@@ -217,11 +217,7 @@ def _index_addresses(store: LogStore, spans: list[tuple[int, int]]) -> None:
     """Add the addresses of this run's events to addr_index as one sorted run; merge runs
     when many. ``spans``: per file, the last line stored before (this run's rows follow)."""
     new = " OR ".join(f"(file_id = {int(f)} AND line > {int(after)})" for f, after in spans)
-    store.con.execute(
-        "INSERT INTO addr_index SELECT md5_number_upper(a), time, file_id, line FROM ("
-        f"SELECT src AS a, time, file_id, line FROM events WHERE ({new}) AND src IS NOT NULL "
-        f"UNION ALL SELECT dst, time, file_id, line FROM events WHERE ({new}) AND dst IS NOT NULL "
-        "AND dst IS DISTINCT FROM src) ORDER BY 1")
+    store.con.execute(f"INSERT INTO addr_index {index_rows(new)}")
     runs = int(store.sql("SELECT coalesce(max(value), '0') FROM meta WHERE key = 'index_runs'")[0][0]) + 1
     if runs > MAX_INDEX_RUNS:
         store.con.execute("CREATE OR REPLACE TEMP TABLE merged AS SELECT * FROM addr_index ORDER BY a")

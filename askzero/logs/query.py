@@ -287,8 +287,9 @@ def _one_address(store: LogStore, address: ipaddress.IPv4Address | ipaddress.IPv
     text = address.compressed
     exact = ("(e.src4 = ? OR e.dst4 = ?)", [int(address)] * 2) if address.version == 4 else \
         ("(e.src = ? OR e.dst = ?)", [text, text])
-    hits = store.sql("SELECT file_id, line FROM addr_index WHERE a = md5_number_upper(?) LIMIT ?",
-                     [text, MAX_INDEXED + 1])
+    # the key store.address_key gives: the IPv4 integer, else the md5 prefix of the text
+    key, params = ("?", [int(address)]) if address.version == 4 else ("md5_number_upper(?)", [text])
+    hits = store.sql(f"SELECT file_id, line FROM addr_index WHERE a = {key} LIMIT ?", [*params, MAX_INDEXED + 1])
     if len(hits) > MAX_INDEXED:
         return exact
     if not hits:

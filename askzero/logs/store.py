@@ -26,7 +26,7 @@ from askzero.errors import SourceError
 from askzero.logs.record import EVENT_COLUMNS
 from askzero.paths import data_dir
 
-SCHEMA_VERSION = 2  # 2: events.record; no staging table
+SCHEMA_VERSION = 2  # 2: events.record; IPv4 keys in addr_index; no staging table
 MEMORY_LIMIT = "512MB"
 STORE_NAME = "logs.duckdb"
 
@@ -67,7 +67,7 @@ CREATE TABLE IF NOT EXISTS events (
 -- every address of every event, in sorted runs (one per ingest, merged now and then), so
 -- that DuckDB's per-row-group min/max skips almost everything on a one-address lookup
 CREATE TABLE IF NOT EXISTS addr_index (
-  a UBIGINT NOT NULL,           -- md5_number_upper(address): stable across DuckDB versions
+  a UBIGINT NOT NULL,           -- address_key(): the IPv4 integer, else md5_number_upper(text)
   time TIMESTAMP,
   file_id INTEGER NOT NULL,
   line BIGINT NOT NULL
@@ -89,6 +89,21 @@ CREATE TABLE IF NOT EXISTS malformed (
   sample VARCHAR
 );
 """
+
+
+def address_key(text: str, v4: str) -> str:
+    """SQL for an address's key in addr_index: a number that is stable across DuckDB
+    versions, cheap for IPv4 (most of what logs hold). Two addresses may share a key (an md5
+    prefix can equal an IPv4 integer): lookups check the address itself afterwards."""
+    return f"coalesce(CAST({v4} AS UBIGINT), md5_number_upper({text}))"
+
+
+def index_rows(where: str) -> str:
+    """The addr_index rows of the events matching ``where``, sorted (one run)."""
+    return (f"SELECT {address_key('a', 'a4')}, time, file_id, line FROM ("
+            f"SELECT src AS a, src4 AS a4, time, file_id, line FROM events WHERE ({where}) AND src IS NOT NULL "
+            f"UNION ALL SELECT dst, dst4, time, file_id, line FROM events WHERE ({where}) AND dst IS NOT NULL "
+            "AND dst IS DISTINCT FROM src) ORDER BY 1")
 
 
 class StoreBusy(SourceError):
@@ -144,6 +159,9 @@ class LogStore:
         self.con.execute("BEGIN TRANSACTION")
         self.con.execute("ALTER TABLE events ADD COLUMN IF NOT EXISTS record BLOB")
         self.con.execute("DROP TABLE IF EXISTS events_staging")  # version 1 staged ingests there
+        self.con.execute("DELETE FROM addr_index")  # version 1 keyed IPv4 addresses by md5
+        self.con.execute(f"INSERT INTO addr_index {index_rows('true')}")
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES ('index_runs', '1')")
         self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", [str(SCHEMA_VERSION)])
         self.con.execute("COMMIT")
 
