@@ -158,3 +158,14 @@ def test_odd_records_are_stored_as_build_stores_them(tmp_path_factory, monkeypat
     with monkeypatch.context() as patch:
         patch.setattr(eve_bulk, "BLOCK", block)
         same_as_per_record(tmp, patch, log)
+
+
+def test_invalid_utf8_and_non_ascii_lines(tmp_path, monkeypatch):
+    ok = b'{"timestamp": "2017-01-30T16:12:26.985026+0100", "event_type": "alert", "src_ip": "10.0.0.1"}'
+    accented = '{"timestamp": "2017-01-30T16:12:27.000001+0100", "event_type": "dns", "host": "capteur-é"}'
+    broken = b'{"timestamp": "2017-01-30T16:12:28.000001+0100", "event_type": "alert", "host": "\xff\xfe"}'
+    log = tmp_path / "eve.json"
+    log.write_bytes(b"\n".join([ok, accented.encode(), broken, ok, accented.encode()]) + b"\n")
+    bulk = same_as_per_record(tmp_path, monkeypatch, log)
+    assert bulk["events"] == [(5, 0)]
+    assert [row[16] for row in bulk["rows"]] == [None, "capteur-é", "\ufffd\ufffd", None, "capteur-é"]

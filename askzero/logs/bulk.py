@@ -18,6 +18,7 @@ by construction; tests compare every column the bulk path writes with it.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,13 +53,19 @@ class Writer:
     def insert(self, batch: Batch) -> int:
         names = ", ".join(f'"{name}"' for name in batch.columns)
         values = ", ".join(batch.columns.values())
-        self.con.register("batch", batch.table)
+        con = self.con
+        con.register("batch", batch.table)
         try:
-            row = self.con.execute(
+            # rows carry their line and offset, so their order in the table does not matter:
+            # letting DuckDB write them in any order lets both cores work on one statement
+            con.execute("SET preserve_insertion_order = false")
+            row = con.execute(
                 f"INSERT INTO events (file_id, {names}) SELECT ?, {values} FROM {batch.source} WHERE {batch.where}",
                 [self.file_id, *batch.params]).fetchone()
+            con.execute("RESET preserve_insertion_order")
         finally:
-            self.con.unregister("batch")
+            with contextlib.suppress(Exception):  # a failed statement has said what went wrong
+                con.unregister("batch")
         count = int(row[0]) if row else 0
         self.events += count
         return count

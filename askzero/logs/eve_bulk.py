@@ -263,10 +263,11 @@ def _block(path: Path, block: bytes, progress: _Progress, writer: Writer) -> Ite
               & (lengths <= MAX_RAW))
     odd = np.flatnonzero(nonblank & ~simple)
     until = int(odd[0]) if len(odd) else len(ends)  # lines [0, until) may go in bulk
-    try:
-        block[: starts[until]].decode()
-    except UnicodeDecodeError as exc:
-        until = int(np.searchsorted(starts, exc.start, side="right")) - 1
+    if (data[: starts[until]] >= 0x80).any():  # not all ASCII: arrow strings must be UTF-8
+        try:
+            block[: starts[until]].decode()
+        except UnicodeDecodeError as exc:
+            until = int(np.searchsorted(starts, exc.start, side="right")) - 1
     if until:
         until = yield from _bulk(writer, block, starts, ends, until, base, first)
         progress.position = Position(base + int(starts[until]), first + until)
