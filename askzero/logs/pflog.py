@@ -1,8 +1,10 @@
 """pflog(4) capture files, as pflogd(8) writes them to /var/log/pflog: the log format entry.
 
-Two ways in:
+Three ways in:
 - ``read(path, start)``, the format interface (see ``formats.py``): one ``Event`` per record
   from a resume position, fast, never raising on bad content (``Malformed`` items instead);
+- ``read_bulk(path, start, writer)``, the store's ingest path (see ``bulk.py``): the regular
+  records go to the store in columns (``pflog_bulk``), the others come out as ``read`` gives them;
 - ``read_pflog(path)``: whole ``PflogRecord`` values, raising ``SourceError`` on the first
   problem, for commands that explain one capture.
 
@@ -20,7 +22,7 @@ import zlib
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from askzero.errors import SourceError
 from askzero.logs.formats import Reading
@@ -37,7 +39,7 @@ from askzero.logs.pflogrecord import (
 )
 from askzero.logs.record import Event, Malformed
 
-__all__ = ["NAME", "sniff", "read", "is_pflog_file", "read_pflog", "PflogRecord"]
+__all__ = ["NAME", "sniff", "read", "read_bulk", "is_pflog_file", "read_pflog", "PflogRecord"]
 
 
 def sniff(head: bytes, name: str) -> bool:
@@ -83,6 +85,13 @@ def read(path: Path, start: Position = Position()) -> Reading:
     """
     progress = _Progress(start)
     return Reading(_items(Path(path), progress), progress)
+
+
+def read_bulk(path: Path, start: Position, writer: Any) -> Reading:
+    """The bulk path (``pflog_bulk``): regular records stored as columns; see ``bulk``."""
+    from askzero.logs import pflog_bulk  # numpy and pyarrow: only ingest pays for them
+
+    return pflog_bulk.read_bulk(path, start, writer)
 
 
 def _items(path: Path, progress: _Progress) -> Iterator[Event | Malformed]:
