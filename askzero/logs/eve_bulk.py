@@ -23,7 +23,9 @@ import gzip
 import json
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 from askzero.logs import eve
 from askzero.logs.bulk import Batch, Writer
@@ -35,6 +37,8 @@ from askzero.logs.record import MAX_RAW, Event, Malformed
 BLOCK = 8 << 20  # bytes read at a time: large enough for DuckDB to use both cores
 BULK_MIN = 1 << 20  # bytes: below this, setting up DuckDB costs more than the per-record path
 BATCH_ROWS = 16_384  # arrow record batch size: DuckDB scans batches in parallel
+_ARROW_SCHEMA: Any = None  # the lines' arrow schema, made when pyarrow is first needed
+MARKED_WINDOW = 200_000  # lines whose marked rows are fetched at once (bounded memory)
 
 # -- SQL --------------------------------------------------------------------------------------
 # One JSON parse per line gives each field as JSON text (j.*: as DuckDB writes it back, NULL
@@ -187,10 +191,19 @@ _SOURCE = (
 )
 
 
+def _arrow_schema() -> Any:
+    import pyarrow as pa
+
+    return pa.schema([("line", pa.int64()), ("offset", pa.int64()), ("text", pa.string())])
+
+
 def read_bulk(path: Path, start: Position, writer: Writer) -> Reading:
     """The format's bulk path (see ``bulk``): what it leaves to Python is yielded."""
     if _new_bytes(path, start) < BULK_MIN:
         return eve.read(path, start)
+    global _ARROW_SCHEMA
+    _ARROW_SCHEMA = _ARROW_SCHEMA or _arrow_schema()
+    writer.con.execute("CREATE TEMP TABLE IF NOT EXISTS eve_ipv6 (spelling VARCHAR PRIMARY KEY, stored VARCHAR)")
     progress = _Progress(resume_point(path, start))
     return Reading(_blocks(Path(path), progress, writer), progress)
 
@@ -219,39 +232,97 @@ class _Progress:
 
 
 def _blocks(path: Path, progress: _Progress, writer: Writer) -> Iterator[Event | Malformed]:
-    """Whole lines, a block at a time; what is left at the end (a final line without its
-    newline, or a damaged compressed stream) goes to the per-record reader."""
-    carry = b""
+    """One INSERT streams the file's blocks until a line bulk cannot take (or the end); the
+    per-record reader takes it from there for a block's worth, then bulk resumes."""
+    import pyarrow as pa
+
     with open_maybe_gzip(path) as fh:
-        try:
-            fh.seek(progress.position.offset)
-            while not progress.to_end:
-                chunk = fh.read(BLOCK)
-                if not chunk:
-                    break
-                data = carry + chunk
-                cut = data.rfind(b"\n") + 1
-                if cut == 0:
-                    if len(data) > 2 * BLOCK:
-                        break  # longer than any record: the per-record reader reports it
-                    carry = data  # a long line: read on
-                    continue
-                carry = yield from _block(path, data[:cut], progress, writer)
-                carry += data[cut:]
-        except (EOFError, zlib.error, gzip.BadGzipFile):
-            pass  # a truncated or damaged .gz: the per-record reader reports it where it is
-    rest = eve.read(path, progress.position)
+        while not progress.to_end:
+            at = progress.position
+            feed = _Feed(fh, at)
+            # statements are costly to plan: one for as much of the file as bulk can take
+            writer.insert(Batch(pa.RecordBatchReader.from_batches(_ARROW_SCHEMA, feed.batches()),
+                                COLUMNS, source=_SOURCE))
+            invalid = yield from _replace_marked(writer, at.line, feed.position.line)
+            progress.position = invalid or feed.position
+            if feed.ended and not invalid:
+                break
+            handed = yield from _per_record(path, progress)
+            if handed is None:
+                return  # a damaged compressed stream: reported, nothing more can be read
+    rest = eve.read(path, progress.position)  # the end: a final line without its newline
     yield from rest
     progress.position = rest.position
 
 
-def _block(path: Path, block: bytes, progress: _Progress, writer: Writer) -> Iterator[Event | Malformed]:
-    """Store one block of whole lines. Returns the bytes of a record left unfinished at its
-    end (a multi-line object, read next time with what follows)."""
+def _per_record(path: Path, progress: _Progress) -> Iterator[Event | Malformed]:
+    """The per-record reader for about a block from the current position. Returns how
+    many bytes it consumed, or None when it could not go on."""
+    at = progress.position
+    rest = eve.read(path, at, stop=at.offset + BLOCK)
+    said = False
+    for item in rest:
+        said = True
+        yield item
+    progress.position = rest.position
+    if rest.position.offset == at.offset:
+        if said:
+            return None
+        progress.to_end = True  # one record longer than a block: let it read on
+    return rest.position.offset - at.offset
+
+
+class _Feed:
+    """The blocks of whole lines from a position, as arrow batches, up to the first line
+    bulk cannot take; ``position`` is after the last line handed out."""
+
+    def __init__(self, fh: IO[bytes], start: Position):
+        self.fh = fh
+        self.position = start
+        self.ended = False  # reached the end of the file (what follows the last newline aside)
+
+    def batches(self) -> Iterator[Any]:
+        try:
+            self.fh.seek(self.position.offset)
+        except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
+            return  # the per-record reader reports it
+        carry = b""
+        while True:
+            try:
+                chunk = self.fh.read(BLOCK)
+            except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
+                return
+            if not chunk:
+                self.ended = True
+                return
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1
+            if cut == 0 and len(data) <= 2 * BLOCK:
+                carry = data  # a long line: read on
+                continue
+            if cut == 0:
+                return  # longer than any record: the per-record reader reports it
+            carry = data[cut:]
+            batch, whole = _lines(data[:cut], self.position)
+            if batch is not None:
+                self.position = Position(self.position.offset + batch.consumed, self.position.line + batch.count)
+                yield from batch.table.to_batches(max_chunksize=BATCH_ROWS)
+            if not whole:
+                return
+
+
+@dataclass
+class _Lines:
+    table: Any
+    count: int
+    consumed: int  # bytes
+
+
+def _lines(block: bytes, at: Position) -> tuple[_Lines | None, bool]:
+    """The block's lines up to the first one bulk cannot take, and whether that was all."""
     import numpy as np
     import pyarrow as pa
 
-    base, first = progress.position.offset, progress.position.line
     data = np.frombuffer(block, dtype=np.uint8)
     ends = np.flatnonzero(data == 10)  # the block ends with a newline
     starts = np.empty(len(ends) + 1, dtype=np.int64)
@@ -262,69 +333,57 @@ def _block(path: Path, block: bytes, progress: _Progress, writer: Writer) -> Ite
     simple = (nonblank & (data[starts[:-1]] == ord("{")) & (data[np.maximum(ends - 1, 0)] == ord("}"))
               & (lengths <= MAX_RAW))
     odd = np.flatnonzero(nonblank & ~simple)
-    until = int(odd[0]) if len(odd) else len(ends)  # lines [0, until) may go in bulk
+    until = int(odd[0]) if len(odd) else len(ends)
     if (data[: starts[until]] >= 0x80).any():  # not all ASCII: arrow strings must be UTF-8
         try:
             block[: starts[until]].decode()
         except UnicodeDecodeError as exc:
             until = int(np.searchsorted(starts, exc.start, side="right")) - 1
-    if until:
-        until = yield from _bulk(writer, block, starts, ends, until, base, first)
-        progress.position = Position(base + int(starts[until]), first + until)
-    if until == len(ends):
-        return b""
-    # the per-record reader, from the first line bulk cannot take to the block's end
-    at = progress.position
-    rest = eve.read(path, at, stop=base + len(block))
-    yield from rest
-    progress.position = rest.position
-    if rest.position.offset == at.offset:
-        progress.to_end = True  # nothing it could finish in this block: let it read on
-        return b""
-    return block[rest.position.offset - base:]
-
-
-def _bulk(writer: Writer, block: bytes, starts, ends, until: int, base: int, first: int):  # noqa: ANN001, ANN202
-    """Insert lines [0, until) of the block; yield build's events for the lines SQL marked.
-    Returns how many lines were consumed (fewer when a line is not valid JSON)."""
-    import numpy as np
-    import pyarrow as pa
-
+    if not until:
+        return None, False
     # arrow strings lie end to end: line i is string 2i, its newline string 2i + 1 (skipped)
     bounds = np.empty(2 * until + 1, dtype=np.int32)
     bounds[0:-1:2], bounds[1::2], bounds[-1] = starts[:until], ends[:until], starts[until]
     numbers = np.zeros(2 * until, dtype=np.int64)
-    numbers[0::2] = np.arange(first + 1, first + until + 1)
+    numbers[0::2] = np.arange(at.line + 1, at.line + until + 1)
     offsets = np.zeros(2 * until, dtype=np.int64)
-    offsets[0::2] = starts[:until] + base
+    offsets[0::2] = starts[:until] + at.offset
     text = pa.StringArray.from_buffers(2 * until, pa.py_buffer(bounds), pa.py_buffer(block))
-    table = pa.Table.from_batches(
-        pa.table({"line": numbers, "offset": offsets, "text": text}).to_batches(max_chunksize=BATCH_ROWS))
-    con = writer.con
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS eve_ipv6 (spelling VARCHAR PRIMARY KEY, stored VARCHAR)")
-    writer.insert(Batch(table, COLUMNS, source=_SOURCE))
-    last = first + until
-    marked = con.execute(
-        "SELECT line, \"offset\", raw, source FROM events WHERE file_id = ? AND line > ? AND line <= ? "
-        "AND source IN ('eve?', 'eve!') ORDER BY line", [writer.file_id, first, last]).fetchall()
-    if not marked:
-        return until
-    invalid = next((line for line, _, _, source in marked if source == "eve!"), None)
-    if invalid is not None:
-        until, last = invalid - first - 1, invalid - 1
-    writer.discard("line > ? AND (line > ? OR source IN ('eve?', 'eve!'))", [first, last])
+    table = pa.Table.from_arrays([numbers, offsets, text], schema=_ARROW_SCHEMA)
+    return _Lines(table, until, int(starts[until])), until == len(ends)
+
+
+def _replace_marked(writer: Writer, after: int, last: int) -> Iterator[Event | Malformed]:
+    """Replace the rows SQL marked among lines (after, last] with build's events. A line
+    that is not valid JSON ends the bulk part there: its position is returned, and the rows
+    after it are removed (the per-record reader reads them next)."""
     from askzero.logs.ingest import stored_address
 
-    spellings = {}
-    for number, offset, raw, _ in marked:
-        if number > last:
-            break
-        item = eve._made(build, json.loads(raw), number, offset, raw)
-        if type(item) is Event:
-            for address in (item.src, item.dst):
-                if address and ":" in address:
-                    spellings[address] = stored_address(address)[0]
-        yield item
-    if spellings:
-        con.executemany("INSERT OR IGNORE INTO eve_ipv6 VALUES (?, ?)", list(spellings.items()))
-    return until
+    con = writer.con
+    for low in range(after, last, MARKED_WINDOW):
+        high = min(low + MARKED_WINDOW, last)
+        marked = con.execute(
+            'SELECT line, "offset", raw, source FROM events WHERE file_id = ? AND line > ? AND line <= ? '
+            "AND source IN ('eve?', 'eve!') ORDER BY line", [writer.file_id, low, high]).fetchall()
+        if not marked:
+            continue
+        invalid = next(((line, offset) for line, offset, _, source in marked if source == "eve!"), None)
+        if invalid is not None:
+            high = invalid[0] - 1
+            writer.discard("line > ?", [high])
+        writer.discard("line > ? AND line <= ? AND source = 'eve?'", [low, high])
+        spellings = {}
+        for number, offset, raw, _ in marked:
+            if number > high:
+                break
+            item = eve._made(build, json.loads(raw), number, offset, raw)
+            if type(item) is Event:
+                for address in (item.src, item.dst):
+                    if address and ":" in address:
+                        spellings[address] = stored_address(address)[0]
+            yield item
+        if spellings:  # the next statement stores these spellings itself
+            con.executemany("INSERT OR IGNORE INTO eve_ipv6 VALUES (?, ?)", list(spellings.items()))
+        if invalid is not None:
+            return Position(invalid[1], invalid[0] - 1)
+    return None
