@@ -19,6 +19,7 @@ by ``rebuild`` when a row is shown (see ``bulk``).
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import zlib
@@ -136,10 +137,6 @@ _DERIVED = (f"{_stamp('v_ts')} AS ts_time, CASE WHEN kind = 'flow' THEN {_stamp(
 _REGULAR = " AND ".join((
     "ts_time IS NOT NULL",
     "(v_start IS NULL OR kind <> 'flow' OR start_time IS NOT NULL)",
-    # addresses: IPv4 or no address at all are stored as they are; an IPv6 spelling must be
-    # one Python has normalised already (table eve_ipv6)
-    "(v_src IS NULL OR NOT contains(v_src, ':') OR src_stored IS NOT NULL)",
-    "(v_dst IS NULL OR NOT contains(v_dst, ':') OR dst_stored IS NOT NULL)",
     "NOT (" + " OR ".join(f"f_{name}" for name in NUMBERS) + ")",
     "(v_proto IS NULL OR regexp_full_match(v_proto, '[A-Za-z0-9_.-]{1,9}'))",
     # gid and rev are printed whatever they are: only integers (or absent) print alike
@@ -157,8 +154,9 @@ COLUMNS = {
     # rows SQL cannot vouch for are marked, then replaced by build's events (see _bulk)
     "source": "CASE WHEN j IS NULL THEN 'eve!' WHEN regular THEN 'eve' ELSE 'eve?' END",
     "kind": "kind",
-    "src": "coalesce(src_stored, v_src)",
-    "dst": "coalesce(dst_stored, v_dst)",
+    # an IPv6 address is stored as written, then normalised (see _normalise_ipv6)
+    "src": "v_src",
+    "dst": "v_dst",
     "sport": "CASE WHEN i_sport BETWEEN 0 AND 65535 THEN i_sport END",
     "dport": "CASE WHEN i_dport BETWEEN 0 AND 65535 THEN i_dport END",
     "proto": f"CASE WHEN regular THEN {_PROTO} END",
@@ -179,15 +177,12 @@ COLUMNS = {
     "dst4": "v_dst4",
 }
 
-# the block's lines (see _bulk) with their values, and the normalised spelling of the IPv6
-# addresses Python has met before
+# the lines (see _lines) with the values build reads
 _SOURCE = (
     f"(SELECT *, ({_REGULAR}) IS TRUE AS regular FROM ("
-    "SELECT v.*, m_src.stored AS src_stored, m_dst.stored AS dst_stored FROM ("
     f"SELECT *, {_DERIVED} FROM ("
     f"SELECT line, \"offset\", text, j, {_VALUES} FROM ("
-    f"SELECT line, \"offset\", text, TRY(from_json(text, '{_schema()}')) AS j FROM batch WHERE line > 0))) AS v "
-    "LEFT JOIN eve_ipv6 AS m_src ON m_src.spelling = v.v_src LEFT JOIN eve_ipv6 AS m_dst ON m_dst.spelling = v.v_dst))"
+    f"SELECT line, \"offset\", text, TRY(from_json(text, '{_schema()}')) AS j FROM batch WHERE line > 0))))"
 )
 
 
@@ -203,7 +198,6 @@ def read_bulk(path: Path, start: Position, writer: Writer) -> Reading:
         return eve.read(path, start)
     global _ARROW_SCHEMA
     _ARROW_SCHEMA = _ARROW_SCHEMA or _arrow_schema()
-    writer.con.execute("CREATE TEMP TABLE IF NOT EXISTS eve_ipv6 (spelling VARCHAR PRIMARY KEY, stored VARCHAR)")
     progress = _Progress(resume_point(path, start))
     return Reading(_blocks(Path(path), progress, writer), progress)
 
@@ -243,6 +237,7 @@ def _blocks(path: Path, progress: _Progress, writer: Writer) -> Iterator[Event |
             # statements are costly to plan: one for as much of the file as bulk can take
             writer.insert(Batch(pa.RecordBatchReader.from_batches(_ARROW_SCHEMA, feed.batches()),
                                 COLUMNS, source=_SOURCE))
+            _normalise_ipv6(writer, at.line, feed.position.line)
             invalid = yield from _replace_marked(writer, at.line, feed.position.line)
             progress.position = invalid or feed.position
             if feed.ended and not invalid:
@@ -357,8 +352,6 @@ def _replace_marked(writer: Writer, after: int, last: int) -> Iterator[Event | M
     """Replace the rows SQL marked among lines (after, last] with build's events. A line
     that is not valid JSON ends the bulk part there: its position is returned, and the rows
     after it are removed (the per-record reader reads them next)."""
-    from askzero.logs.ingest import stored_address
-
     con = writer.con
     for low in range(after, last, MARKED_WINDOW):
         high = min(low + MARKED_WINDOW, last)
@@ -372,18 +365,36 @@ def _replace_marked(writer: Writer, after: int, last: int) -> Iterator[Event | M
             high = invalid[0] - 1
             writer.discard("line > ?", [high])
         writer.discard("line > ? AND line <= ? AND source = 'eve?'", [low, high])
-        spellings = {}
         for number, offset, raw, _ in marked:
             if number > high:
                 break
-            item = eve._made(build, json.loads(raw), number, offset, raw)
-            if type(item) is Event:
-                for address in (item.src, item.dst):
-                    if address and ":" in address:
-                        spellings[address] = stored_address(address)[0]
-            yield item
-        if spellings:  # the next statement stores these spellings itself
-            con.executemany("INSERT OR IGNORE INTO eve_ipv6 VALUES (?, ?)", list(spellings.items()))
+            yield eve._made(build, json.loads(raw), number, offset, raw)
         if invalid is not None:
             return Position(invalid[1], invalid[0] - 1)
     return None
+
+
+def _normalise_ipv6(writer: Writer, after: int, last: int) -> None:
+    """IPv6 addresses as ingest stores them (compressed, so one spelling finds them all):
+    Suricata writes them in full, and a file holds few distinct ones."""
+    import pyarrow as pa
+
+    from askzero.logs.ingest import stored_address
+
+    con = writer.con
+    where = "file_id = ? AND line > ? AND line <= ?"
+    for column in ("src", "dst"):
+        spellings = [row[0] for row in con.execute(
+            f"SELECT DISTINCT {column} FROM events WHERE {where} AND contains({column}, ':')",
+            [writer.file_id, after, last]).fetchall()]
+        changed = [(spelling, stored) for spelling in spellings
+                   if (stored := stored_address(spelling)[0]) != spelling]
+        if not changed:
+            continue
+        con.register("ipv6", pa.table({"spelling": [c[0] for c in changed], "stored": [c[1] for c in changed]}))
+        try:
+            con.execute(f"UPDATE events SET {column} = ipv6.stored FROM ipv6 "
+                        f"WHERE {where} AND events.{column} = ipv6.spelling", [writer.file_id, after, last])
+        finally:
+            with contextlib.suppress(Exception):
+                con.unregister("ipv6")
