@@ -244,6 +244,7 @@ def test_file_mtime_is_the_default_reference(tmp_path: Path) -> None:
         ("XXX.XXX.XXX.XXX.1234", ("XXX.XXX.XXX.XXX", 1234)),
         ("host.example", ("host.example", None)),
         ("10.0.0.1.80.1", ("10.0.0.1.80.1", None)),  # not an address and a port
+        ("1.2.3.4.\u00b218", ("1.2.3.4.\u00b218", None)),  # a superscript two is a digit to str.isdigit
     ],
 )
 def test_split_port(token: str, expected: tuple[str, int | None]) -> None:

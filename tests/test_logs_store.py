@@ -220,3 +220,13 @@ def test_a_version_1_store_is_upgraded_in_place_and_loses_nothing(tmp_path):
             fh.write(lines(1, 6))
         assert run(store, log)[0].events == 1
         assert count(store) == 7
+
+
+def test_a_gzip_file_damaged_at_its_start_is_skipped_not_fatal(store, tmp_path):
+    damaged = tmp_path / "eve.json.1.gz"
+    damaged.write_bytes(gzip.compress(b'{"event_type": "alert"}\n' * 50)[:10] + b"\xff" * 64)  # zlib.error
+    good = tmp_path / "b.log"
+    good.write_text(lines(2))
+    reports = run(store, damaged, good)
+    assert reports[0].events == 0 and reports[0].note
+    assert reports[1].events == 2

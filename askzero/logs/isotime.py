@@ -26,7 +26,7 @@ def iso_to_posix(ts: str) -> float | None:
         if second is None or not ts.endswith(second[0]):
             second = _second(ts[:19], ts[26:])
         micros = ts[20:26]
-        if second is not None and micros.isdigit():
+        if second is not None and micros.isascii() and micros.isdigit():
             # integer microseconds, then one division: the same float datetime.timestamp() gives
             return (second[1] + int(micros)) / 1e6
     return _general(ts)

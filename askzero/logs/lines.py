@@ -53,7 +53,7 @@ def read_head(path: str | Path, size: int = 4096) -> bytes:
     try:
         with open_maybe_gzip(path) as fh:
             return fh.read(size)
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):  # gzip.BadGzipFile is an OSError
         return b""
 
 

@@ -298,13 +298,13 @@ def _rule_fields(ref: str) -> dict[str, Any]:
 def _number(text: str) -> int | None:
     if text == "def":
         return -1
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() else None  # '²'.isdigit() too
 
 
 def split_port(token: str) -> tuple[str, int | None]:
     """``192.0.2.1.443`` -> (``192.0.2.1``, 443); ``2001:db8::1.25`` -> (``2001:db8::1``, 25)."""
     head, dot, tail = token.rpartition(".")
-    if not dot or not tail.isdigit():
+    if not dot or not (tail.isascii() and tail.isdigit()):
         return token, None
     dots = head.count(".")
     if ":" in head:
