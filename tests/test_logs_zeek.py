@@ -355,6 +355,15 @@ def test_json_nested_id_and_iso_time(tmp_path: Path) -> None:
     assert ev.extra["answers"] == ["ise.wrccdc.cpp.edu", "134.71.3.16"]
 
 
+def test_json_files_log_before_zeek_5_takes_hosts_from_its_sets(tmp_path: Path) -> None:
+    path = tmp_path / "files.log"
+    path.write_text(json.dumps({"ts": 1521911720.5, "fuid": "FhO1", "tx_hosts": ["", "192.0.2.80"],
+                                "rx_hosts": ["10.47.1.100"], "conn_uids": ["CqKst53mF3det3eDV9"],
+                                "mime_type": "text/html", "sha1": "ab12"}) + "\n")
+    (ev,) = list(zeek.read(path, Position()))
+    assert (ev.kind, ev.src, ev.dst, ev.flow) == ("file", "192.0.2.80", "10.47.1.100", "CqKst53mF3det3eDV9")
+
+
 def test_json_nan_is_unset_and_unknown_logs_are_other(tmp_path: Path) -> None:
     path = tmp_path / "conn.log"
     path.write_text('{"ts": NaN, "uid": "C1", "duration": Infinity, "conn_state": "S0"}\n')

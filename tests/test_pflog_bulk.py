@@ -22,13 +22,12 @@ from hypothesis import strategies as st
 
 from askzero.logs import pflog, pflog_bulk, pflogevent
 from askzero.logs.ingest import IngestSource, ingest
-from askzero.logs.lines import open_maybe_gzip
-from askzero.logs.pflogrecord import DLT_PFLOG, PflogRecord, pcap_linktype, pcap_order
+from askzero.logs.pflogrecord import PflogRecord
 from askzero.logs.pflogwrite import build_record, pflog_bytes
 from askzero.logs.record import Event
 from askzero.logs.store import LogStore
 
-from conftest import DEMO, SHARED
+from conftest import DEMO
 from test_logs_pflog import T0, pflog_record, records
 
 COLUMNS = ("time", "source", "kind", "src", "dst", "sport", "dport", "proto", "action",
@@ -186,31 +185,12 @@ def shapes_file(tmp_path: Path, name: str = "pflog", order: str = "<") -> Path:
                  + pflog_bytes(recs[10:], order=order)[24:], name)
 
 
-def shared_pflog_files() -> list[Path]:
-    """Every DLT_PFLOG capture among the shared samples (plain or gzip)."""
-    found = []
-    for path in sorted((SHARED / "samples").rglob("*")):
-        try:
-            with open_maybe_gzip(path) as fh:
-                head = fh.read(24)
-            if len(head) == 24 and pcap_linktype(head, pcap_order(head)[0]) == DLT_PFLOG:
-                found.append(path)
-        except (OSError, EOFError, ValueError):
-            continue
-    return found
-
-
 # --------------------------------------------------------------------------- files
 
 
 def test_demo_capture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bulk = check(tmp_path, DEMO / "var" / "log" / "pflog", monkeypatch)
     assert len(bulk.rows) > 100 and len(bulk.bulk_rows()) == len(bulk.rows)
-
-
-@pytest.mark.parametrize("path", shared_pflog_files(), ids=str)
-def test_shared_samples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
-    check(tmp_path, path, monkeypatch)
 
 
 @pytest.mark.parametrize("order", ["<", ">"])

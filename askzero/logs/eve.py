@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from askzero.errors import SourceError
 from askzero.logs.eve_events import NAME, build
 from askzero.logs.formats import Reading
-from askzero.logs.lines import MAX_LINE, Line, LineSource, Position, open_maybe_gzip, resume_point, sample
+from askzero.logs.lines import MAX_LINE, Line, LineSource, Position, resume_point, sample
 from askzero.logs.record import Malformed
 
 __all__ = ["NAME", "read", "read_bulk", "read_eve", "sniff"]

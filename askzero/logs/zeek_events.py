@@ -122,7 +122,7 @@ def event_time(value: Any) -> float | None:
 def _first(value: Any) -> str | None:
     """The first element of a set or vector field (or the value when it is a scalar)."""
     if isinstance(value, list):
-        return next((t for t in map(_text, value) if t), None)
+        return next((t for t in map(scalar_text, value) if t), None)
     return scalar_text(value)
 
 

@@ -143,7 +143,7 @@ class BatchEvaluator:
     def _translation_doubts(self, walk: BatchWalk, codes: Any, uncertain: Any) -> None:
         """A deciding pass rule's translation whose target has no address of the packet's
         family on this host: the reference reports it as uncertain."""
-        np, af = self.np, walk.a.af
+        af = walk.a.af
         for k, (action, _, rule) in enumerate(walk.refs):
             if action != "pass" or not rule.translations:
                 continue

