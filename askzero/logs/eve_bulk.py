@@ -1,17 +1,24 @@
-"""Suricata EVE in bulk: DuckDB parses blocks of lines and computes the event columns.
+"""Suricata EVE in bulk: DuckDB parses the lines and computes the event columns.
 
-A block is a few megabytes of whole lines. numpy finds the lines; a pyarrow string array
-over the block's own bytes hands them to DuckDB without a copy; SQL extracts the fields
-(one JSON parse per line, on both cores) and writes the rows. Python does what SQL cannot
-vouch for, so that every stored value is the one ``eve_events.build`` gives:
+One INSERT streams the file: numpy finds the lines of each block of a few megabytes, a
+pyarrow string array over the block's own bytes hands them to DuckDB without a copy, and
+SQL extracts the fields (one JSON parse per line, on both cores) and writes the rows.
+Python does what SQL cannot vouch for, so that every stored value is the one
+``eve_events.build`` gives:
 
-- a line that is not one JSON object on its own line (blank lines aside): junk, pretty-printed
-  or concatenated objects, CRLF endings, over-long lines, invalid UTF-8. From the first such
-  line to the end of the block, the per-record reader (``eve.read``) takes over, with its
-  resynchronisation and malformed-line reports; bulk resumes where it stopped;
-- an object whose values are out of the usual shape (``REGULAR`` is false): a timestamp
-  not in Suricata's 31-character form, an address that is not a plain IPv4 address, a
-  protocol outside the usual names, numbers of surprising types. ``build`` makes its event.
+- a line that is not one JSON object alone on its line (blank lines aside): junk,
+  pretty-printed or concatenated objects, CRLF endings, over-long lines, invalid UTF-8 or
+  JSON. The statement ends before it; the per-record reader (``eve.read``) reads on from
+  there for a block's worth, with its resynchronisation and malformed-line reports, and a
+  new statement resumes where it stopped;
+- an object whose values are out of the usual shape (``_REGULAR`` is false): a timestamp
+  not in Suricata's 31-character form, a protocol outside the usual names, numbers of
+  surprising types. Its row is marked and replaced by ``build``'s event;
+- IPv6 addresses, which Suricata writes in full: stored as written, then every distinct
+  spelling is normalised as ingest normalises addresses, in one UPDATE.
+
+One difference remains: a record that repeats a key (``{"a": 1, "a": 2}``) is read with the
+first value by DuckDB and the last by Python's json. Suricata does not write such records.
 
 Rows written here keep the line in ``raw``; ``message`` and ``extra`` are rebuilt from it
 by ``rebuild`` when a row is shown (see ``bulk``).
@@ -35,7 +42,7 @@ from askzero.logs.formats import Reading
 from askzero.logs.lines import Position, open_maybe_gzip, resume_point
 from askzero.logs.record import MAX_RAW, Event, Malformed
 
-BLOCK = 8 << 20  # bytes read at a time: large enough for DuckDB to use both cores
+BLOCK = 8 << 20  # bytes read at a time; also what the per-record reader takes on a hand-over
 BULK_MIN = 1 << 20  # bytes: below this, setting up DuckDB costs more than the per-record path
 BATCH_ROWS = 16_384  # arrow record batch size: DuckDB scans batches in parallel
 _ARROW_SCHEMA: Any = None  # the lines' arrow schema, made when pyarrow is first needed
@@ -85,12 +92,6 @@ def _is_integer(name: str) -> str:
     return f"({_is_number(name)} AND NOT (contains({x}, '.') OR contains({x}, 'e') OR contains({x}, 'E')))"
 
 
-def _is_float(name: str) -> str:
-    """A number SQL and Python may read differently (a float, or an integer past 64 bits that
-    DuckDB reads as a float): never in what Suricata writes, left to build."""
-    return f"coalesce({_is_number(name)} AND NOT {_is_integer(name)}, false)"
-
-
 def _case(value: str, mapping: dict, default: str = "NULL") -> str:
     """SQL for ``mapping.get(value, default)``."""
     whens = " ".join(f"WHEN {k!r} THEN '{v}'" for k, v in mapping.items())
@@ -119,17 +120,20 @@ _NAMED_PROTOS = {"TCP": "tcp", "UDP": "udp", "ICMP": "icmp", "IPV6-ICMP": "icmp6
 _NUMBERED_PROTOS = {1: "icmp", 6: "tcp", 17: "udp", 58: "icmp6", 132: "sctp"}
 _SIGNED = "kind IN ('alert', 'drop', 'other')"  # the kinds whose alert object build reads
 
-# stage 1, per line: the values build reads (v_*), integers as HUGEINT (i_*), the kind
+# stage 1, per line: the values build reads (v_*), integers as HUGEINT (i_*)
 _VALUES = ", ".join(
     [f"{_text(name)} AS v_{name}" for name in TEXTS]
     + [f"CASE WHEN {_is_integer(name)} THEN TRY_CAST(j.{FIELDS[name]} AS HUGEINT) END AS i_{name}" for name in NUMBERS]
-    + [f"{_is_float(name)} AS f_{name}" for name in NUMBERS]
+    + [f"{_is_number(name)} AS n_{name}" for name in NUMBERS]
     + [f"j.{FIELDS[name]} IS NOT NULL AS has_{name}" for name in ("a_gid", "a_rev")]
-    + ["CASE WHEN starts_with(j.event_type, '\"') THEN "
-       + _case("j.event_type ->> '$'", KIND, "'other'") + " ELSE 'other' END AS kind"]
 )
 
-# stage 2: what the columns need more than once
+# stage 2: the kind, and the numbers SQL and Python may read differently (a float, or an
+# integer past 64 bits that DuckDB reads as a float): never in what Suricata writes
+_KINDS = (f"CASE WHEN v_type IS NULL THEN 'other' ELSE {_case('v_type', KIND, repr('other'))} END AS kind, "
+          + ", ".join(f"coalesce(n_{name} AND i_{name} IS NULL, false) AS f_{name}" for name in NUMBERS))
+
+# stage 3: what the columns need more than once
 _DERIVED = (f"{_stamp('v_ts')} AS ts_time, CASE WHEN kind = 'flow' THEN {_stamp('v_start')} END AS start_time, "
             f"{_v4('src')} AS v_src4, {_v4('dst')} AS v_dst4")
 
@@ -181,8 +185,9 @@ COLUMNS = {
 _SOURCE = (
     f"(SELECT *, ({_REGULAR}) IS TRUE AS regular FROM ("
     f"SELECT *, {_DERIVED} FROM ("
+    f"SELECT *, {_KINDS} FROM ("
     f"SELECT line, \"offset\", text, j, {_VALUES} FROM ("
-    f"SELECT line, \"offset\", text, TRY(from_json(text, '{_schema()}')) AS j FROM batch WHERE line > 0))))"
+    f"SELECT line, \"offset\", text, TRY(from_json(text, '{_schema()}')) AS j FROM batch WHERE line > 0)))))"
 )
 
 
