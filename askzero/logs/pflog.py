@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
@@ -95,6 +95,21 @@ def read_bulk(path: Path, start: Position, writer: Any) -> Reading:
 
 
 def _items(path: Path, progress: _Progress) -> Iterator[Event | Malformed]:
+    return checked_items(path, progress, _events)
+
+
+def _events(fh: IO[bytes], head: bytes, progress: _Progress) -> Iterator[Event | Malformed]:
+    order, divisor = pcap_order(head)
+    snaplen = struct.unpack(order + "I", head[16:20])[0]
+    return events(fh, order, divisor, snaplen, progress)
+
+
+Body = Callable[[IO[bytes], bytes, _Progress], Iterator[Event | Malformed]]
+
+
+def checked_items(path: Path, progress: _Progress, body: Body) -> Iterator[Event | Malformed]:
+    """The file's pcap header checked and the stream at ``progress``, then ``body``'s items
+    (the per-record reader's, or the bulk path's)."""
     try:
         fh = open_maybe_gzip(path)
     except OSError as exc:
@@ -113,8 +128,6 @@ def _items(path: Path, progress: _Progress) -> Iterator[Event | Malformed]:
         if problem:  # line 0: the file header, before any record
             yield Malformed(0, 0, problem, head.hex())
             return
-        order, divisor = pcap_order(head)
-        snaplen = struct.unpack(order + "I", head[16:20])[0]
         if progress.offset < PCAP_HDRLEN:
             progress.offset = PCAP_HDRLEN
         elif progress.offset > PCAP_HDRLEN:
@@ -126,7 +139,7 @@ def _items(path: Path, progress: _Progress) -> Iterator[Event | Malformed]:
                 yield Malformed(progress.line + 1, progress.offset,
                                 f"corrupt compressed data: {exc}", "")
                 return
-        yield from events(fh, order, divisor, snaplen, progress)
+        yield from body(fh, head, progress)
 
 
 def _header_problem(head: bytes) -> str | None:

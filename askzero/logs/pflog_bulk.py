@@ -30,12 +30,11 @@ import numpy as np
 import pyarrow as pa
 from numpy.lib.stride_tricks import sliding_window_view
 
-from askzero.errors import SourceError
 from askzero.logs import pflogevent
 from askzero.logs.bulk import Batch, Writer
 from askzero.logs.formats import Reading
-from askzero.logs.lines import Position, open_maybe_gzip
-from askzero.logs.pflog import _header_problem, _Progress  # the per-record reader's own
+from askzero.logs.lines import Position
+from askzero.logs.pflog import _Progress, checked_items  # the per-record reader's own
 from askzero.logs.pflogevent import CACHE_MAX, KEY_LEN, NAME, HeaderInfo, events, header_info
 from askzero.logs.pflogrecord import PCAP_HDRLEN, PCAP_RECLEN, caplen_limit, pcap_order
 from askzero.logs.record import Event, Malformed
@@ -101,37 +100,7 @@ def rebuild(raw: str | None, record: bytes | None, line: int, offset: int) -> Ev
 
 
 def _items(path: Path, progress: _Progress, writer: Writer) -> Iterator[Event | Malformed]:
-    # the file header and the resume point, as pflog._items
-    try:
-        fh = open_maybe_gzip(path)
-    except OSError as exc:
-        raise SourceError(str(path), f"cannot read: {exc.strerror or exc}") from exc
-    with fh:
-        try:
-            head = fh.read(PCAP_HDRLEN)
-        except EOFError:
-            return
-        except (OSError, zlib.error) as exc:
-            yield Malformed(0, 0, f"corrupt compressed data: {exc}", "")
-            return
-        if len(head) < PCAP_HDRLEN:
-            return
-        problem = _header_problem(head)
-        if problem:
-            yield Malformed(0, 0, problem, head.hex())
-            return
-        if progress.offset < PCAP_HDRLEN:
-            progress.offset = PCAP_HDRLEN
-        elif progress.offset > PCAP_HDRLEN:
-            try:
-                fh.seek(progress.offset)
-            except EOFError:
-                return
-            except (OSError, zlib.error) as exc:
-                yield Malformed(progress.line + 1, progress.offset,
-                                f"corrupt compressed data: {exc}", "")
-                return
-        yield from _Blocks(head, writer).run(fh, progress)
+    return checked_items(path, progress, lambda fh, head, at: _Blocks(head, writer).run(fh, at))
 
 
 class _Blocks:
