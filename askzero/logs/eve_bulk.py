@@ -27,6 +27,7 @@ by ``rebuild`` when a row is shown (see ``bulk``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import json
 import zlib
@@ -45,7 +46,6 @@ from askzero.logs.record import MAX_RAW, Event, Malformed
 BLOCK = 8 << 20  # bytes read at a time; also what the per-record reader takes on a hand-over
 BULK_MIN = 1 << 20  # bytes: below this, setting up DuckDB costs more than the per-record path
 BATCH_ROWS = 16_384  # arrow record batch size: DuckDB scans batches in parallel
-_ARROW_SCHEMA: Any = None  # the lines' arrow schema, made when pyarrow is first needed
 MARKED_WINDOW = 200_000  # lines whose marked rows are fetched at once (bounded memory)
 
 # -- SQL --------------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ _PROTO = (f"CASE WHEN v_proto IS NOT NULL THEN CASE WHEN regexp_full_match(v_pro
 
 COLUMNS = {
     "time": "coalesce(start_time, ts_time)",
-    # rows SQL cannot vouch for are marked, then replaced by build's events (see _bulk)
+    # rows SQL cannot vouch for are marked, then replaced by build's events (_replace_marked)
     "source": "CASE WHEN j IS NULL THEN 'eve!' WHEN regular THEN 'eve' ELSE 'eve?' END",
     "kind": "kind",
     # an IPv6 address is stored as written, then normalised (see _normalise_ipv6)
@@ -191,7 +191,9 @@ _SOURCE = (
 )
 
 
+@functools.cache
 def _arrow_schema() -> Any:
+    """The lines as DuckDB scans them (see _lines)."""
     import pyarrow as pa
 
     return pa.schema([("line", pa.int64()), ("offset", pa.int64()), ("text", pa.string())])
@@ -201,8 +203,6 @@ def read_bulk(path: Path, start: Position, writer: Writer) -> Reading:
     """The format's bulk path (see ``bulk``): what it leaves to Python is yielded."""
     if _new_bytes(path, start) < BULK_MIN:
         return eve.read(path, start)
-    global _ARROW_SCHEMA
-    _ARROW_SCHEMA = _ARROW_SCHEMA or _arrow_schema()
     progress = _Progress(resume_point(path, start))
     return Reading(_blocks(Path(path), progress, writer), progress)
 
@@ -240,7 +240,7 @@ def _blocks(path: Path, progress: _Progress, writer: Writer) -> Iterator[Event |
             at = progress.position
             feed = _Feed(fh, at)
             # statements are costly to plan: one for as much of the file as bulk can take
-            writer.insert(Batch(pa.RecordBatchReader.from_batches(_ARROW_SCHEMA, feed.batches()),
+            writer.insert(Batch(pa.RecordBatchReader.from_batches(_arrow_schema(), feed.batches()),
                                 COLUMNS, source=_SOURCE))
             _normalise_ipv6(writer, at.line, feed.position.line)
             invalid = yield from _replace_marked(writer, at.line, feed.position.line)
@@ -349,7 +349,7 @@ def _lines(block: bytes, at: Position) -> tuple[_Lines | None, bool]:
     offsets = np.zeros(2 * until, dtype=np.int64)
     offsets[0::2] = starts[:until] + at.offset
     text = pa.StringArray.from_buffers(2 * until, pa.py_buffer(bounds), pa.py_buffer(block))
-    table = pa.Table.from_arrays([numbers, offsets, text], schema=_ARROW_SCHEMA)
+    table = pa.Table.from_arrays([numbers, offsets, text], schema=_arrow_schema())
     return _Lines(table, until, int(starts[until])), until == len(ends)
 
 
