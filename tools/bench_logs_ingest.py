@@ -64,8 +64,9 @@ def make_pflog(path: Path, records: int) -> int:
     return records
 
 
-def timed_ingest(path: Path, fmt: str) -> tuple[float, int]:
-    store_path = path.parent / f"{fmt}.duckdb"
+def timed_ingest(path: Path, fmt: str, store_name: str = "") -> tuple[float, int]:
+    """Seconds to ingest the file into a new store, and the events stored."""
+    store_path = path.parent / f"{store_name or fmt}.duckdb"
     with LogStore(store_path) as store:
         start = time.perf_counter()
         report = ingest(store, [IngestSource(path.name, path, fmt)])[0]
@@ -113,10 +114,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         eve = Path(tmp) / "eve.json"
         n = make_eve(eve, args.eve_events)
-        seconds, events = timed_ingest(eve, "eve")
+        cold, _ = timed_ingest(eve, "eve")  # the first pays for importing numpy, pyarrow, json
+        seconds, events = timed_ingest(eve, "eve", "eve-again")
         rate = events / seconds
         print(f"EVE ingest: {events:,} events in {seconds:.2f} s = {rate:,.0f} events/s "
-              f"(target 300,000: {'met' if rate >= 300_000 else 'NOT met'})")
+              f"(target 300,000: {'met' if rate >= 300_000 else 'NOT met'}); "
+              f"first ingest in the process {cold:.2f} s = {events / cold:,.0f} events/s")
         if shutil.which("jq"):
             start = time.perf_counter()
             subprocess.run(["jq", "-c", 'select(.event_type == "alert")', str(eve)],
