@@ -118,7 +118,9 @@ STAMPS = st.one_of(
     st.sampled_from(["2017-01-30T16:12:26.985026+0100", "2026-11-20T02:31:14.000001-0000",
                      "2026-11-20T02:31:14Z", "2026-11-20T02:31:14.123+00:00", "2026-02-30T02:31:14.000001+0000",
                      "2026-11-20T02:31:60.000001+0000", "2026-11-20T24:00:00.000000+0000",
-                     "2026-11-20T02:31:14.000001+2400", "2026-11-20T02:31:14.000001+01:0", "2026-11-20"]),
+                     "2026-11-20T02:31:14.000001+2400", "2026-11-20T02:31:14.000001+01:0", "2026-11-20",
+                     " 026-11-20T02:31:14.000001+0100", "2026-11-20T02:31:14.000001+0099",
+                     "2026-11-20T02:31:14.00001+0100"]),
     ANY,
 )
 
@@ -169,3 +171,12 @@ def test_invalid_utf8_and_non_ascii_lines(tmp_path, monkeypatch):
     bulk = same_as_per_record(tmp_path, monkeypatch, log)
     assert bulk["events"] == [(5, 0)]
     assert [row[16] for row in bulk["rows"]] == [None, "capteur-é", "\ufffd\ufffd", None, "capteur-é"]
+
+
+@pytest.mark.parametrize("stamp", ["2026-11-20T02:31:14.000001+0100", " 026-11-20T02:31:14.000001+0100",
+                                   "2026-11-20T02:31:14.000001+2400", "2026-11-20T02:31:14.000001+0099",
+                                   "2026-11-20T02:31:60.000001+0000", "2026-11-20T02:31:14.00001+0100"])
+def test_timestamps_strptime_alone_would_take(stamp, tmp_path, monkeypatch):
+    log = tmp_path / "eve.json"
+    log.write_text(json.dumps({"timestamp": stamp, "event_type": "alert", "src_ip": "192.0.2.1"}) + "\n")
+    same_as_per_record(tmp_path, monkeypatch, log)

@@ -98,10 +98,13 @@ def _case(value: str, mapping: dict, default: str = "NULL") -> str:
     return f"CASE {value} {whens} ELSE {default} END"
 
 
+_STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]([01]\d|2[0-3])[0-5]\d"
+
+
 def _stamp(value: str) -> str:
-    """Suricata's 31-character timestamp, checked as ``isotime`` checks it, in UTC."""
-    return (f"CASE WHEN length({value}) = 31 AND {value}[20] = '.' AND {value}[18:19] < '60' "
-            f"AND {value}[28:29] <= '23' AND {value}[30:31] <= '59' "
+    """Suricata's 31-character timestamp, checked as ``isotime`` checks it (strptime alone
+    takes a space for a digit and offsets past 23:59), in UTC."""
+    return (f"CASE WHEN regexp_full_match({value}, '{_STAMP}') "
             f"THEN timezone('UTC', try_strptime({value}, '%Y-%m-%dT%H:%M:%S.%f%z')) END")
 
 
