@@ -63,6 +63,7 @@ FIELDS = {
 }
 TEXTS = ("ts", "type", "src", "dst", "proto", "iface", "host", "a_action", "a_sig", "a_cat", "start", "anomaly")
 NUMBERS = ("sport", "dport", "proto", "flow_id", "a_gid", "a_sid", "a_rev", "a_sev")
+COUNTS = ("sport", "dport", "proto", "a_sev")  # used as numbers; the others only printed
 
 
 def _schema() -> str:
@@ -87,9 +88,11 @@ def _is_number(name: str) -> str:
     return f"(ascii(j.{FIELDS[name]}) BETWEEN 48 AND 57 OR ascii(j.{FIELDS[name]}) = 45)"
 
 
-def _is_integer(name: str) -> str:
+def _has_point(name: str) -> str:
+    """A number written with a fraction or an exponent (DuckDB writes back as such every
+    integer too large for 64 bits)."""
     x = f"j.{FIELDS[name]}"
-    return f"({_is_number(name)} AND NOT (contains({x}, '.') OR contains({x}, 'e') OR contains({x}, 'E')))"
+    return f"(contains({x}, '.') OR contains({x}, 'e') OR contains({x}, 'E'))"
 
 
 def _case(value: str, mapping: dict, default: str = "NULL") -> str:
@@ -111,30 +114,43 @@ def _stamp(value: str) -> str:
 _OCTET = r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 
 
+def _octets(name: str) -> str:
+    """The four octets of a plain IPv4 address (one match), empty strings otherwise."""
+    return f"regexp_extract(v_{name}, '^{_OCTET}\\.{_OCTET}\\.{_OCTET}\\.{_OCTET}$', ['a', 'b', 'c', 'd'])"
+
+
 def _v4(name: str) -> str:
     """The IPv4 address as an integer, for CIDR ranges (as ingest stores it)."""
-    part = f"string_split(v_{name}, '.')"
-    return (f"CASE WHEN regexp_full_match(v_{name}, '{_OCTET}\\.{_OCTET}\\.{_OCTET}\\.{_OCTET}') "
-            f"THEN CAST(CAST({part}[1] AS UBIGINT) * 16777216 + CAST({part}[2] AS UBIGINT) * 65536 "
-            f"+ CAST({part}[3] AS UBIGINT) * 256 + CAST({part}[4] AS UBIGINT) AS UINTEGER) END")
+    o = f"o_{name}"
+    return (f"CASE WHEN {o}.a <> '' THEN CAST(CAST({o}.a AS UBIGINT) * 16777216 + CAST({o}.b AS UBIGINT) * 65536 "
+            f"+ CAST({o}.c AS UBIGINT) * 256 + CAST({o}.d AS UBIGINT) AS UINTEGER) END")
 
 
 _NAMED_PROTOS = {"TCP": "tcp", "UDP": "udp", "ICMP": "icmp", "IPV6-ICMP": "icmp6", "SCTP": "sctp"}
 _NUMBERED_PROTOS = {1: "icmp", 6: "tcp", 17: "udp", 58: "icmp6", 132: "sctp"}
 _SIGNED = "kind IN ('alert', 'drop', 'other')"  # the kinds whose alert object build reads
 
-# stage 1, per line: the values build reads (v_*), integers as HUGEINT (i_*)
+# stage 1, per line: the values build reads (v_*), what their numbers look like
 _VALUES = ", ".join(
     [f"{_text(name)} AS v_{name}" for name in TEXTS]
-    + [f"CASE WHEN {_is_integer(name)} THEN TRY_CAST(j.{FIELDS[name]} AS HUGEINT) END AS i_{name}" for name in NUMBERS]
     + [f"{_is_number(name)} AS n_{name}" for name in NUMBERS]
+    + [f"{_has_point(name)} AS p_{name}" for name in NUMBERS]
     + [f"j.{FIELDS[name]} IS NOT NULL AS has_{name}" for name in ("a_gid", "a_rev")]
 )
 
-# stage 2: the kind, and the numbers SQL and Python may read differently (a float, or an
-# integer past 64 bits that DuckDB reads as a float): never in what Suricata writes
-_KINDS = (f"CASE WHEN v_type IS NULL THEN 'other' ELSE {_case('v_type', KIND, repr('other'))} END AS kind, "
-          + ", ".join(f"coalesce(n_{name} AND i_{name} IS NULL, false) AS f_{name}" for name in NUMBERS))
+# stage 2: the kind; integers as build takes them (``type(v) is int``): as numbers (i_*) or
+# as the digits Python would print (t_*); numbers SQL and Python may read differently (a
+# float, or an integer past 64 bits that DuckDB writes back as a float), never in what
+# Suricata writes (f_*)
+_KINDS = ", ".join(
+    [f"CASE WHEN v_type IS NULL THEN 'other' ELSE {_case('v_type', KIND, repr('other'))} END AS kind"]
+    + [f"CASE WHEN n_{name} AND NOT p_{name} THEN TRY_CAST(j.{FIELDS[name]} AS HUGEINT) END AS i_{name}"
+       for name in COUNTS]
+    + [f"CASE WHEN n_{name} AND NOT p_{name} THEN j.{FIELDS[name]} END AS t_{name}"
+       for name in NUMBERS if name not in COUNTS]
+    + [f"coalesce(n_{name} AND p_{name}, false) AS f_{name}" for name in NUMBERS]
+    + [f"{_octets(name)} AS o_{name}" for name in ("src", "dst")]
+)
 
 # stage 3: what the columns need more than once
 _DERIVED = (f"{_stamp('v_ts')} AS ts_time, CASE WHEN kind = 'flow' THEN {_stamp('v_start')} END AS start_time, "
@@ -147,8 +163,8 @@ _REGULAR = " AND ".join((
     "NOT (" + " OR ".join(f"f_{name}" for name in NUMBERS) + ")",
     "(v_proto IS NULL OR regexp_full_match(v_proto, '[A-Za-z0-9_.-]{1,9}'))",
     # gid and rev are printed whatever they are: only integers (or absent) print alike
-    f"(NOT {_SIGNED} OR i_a_sid IS NULL OR ((NOT has_a_gid OR i_a_gid IS NOT NULL) "
-    "AND (NOT has_a_rev OR i_a_rev IS NOT NULL)))",
+    f"(NOT {_SIGNED} OR t_a_sid IS NULL OR ((NOT has_a_gid OR t_a_gid IS NOT NULL) "
+    "AND (NOT has_a_rev OR t_a_rev IS NOT NULL)))",
 ))
 
 _PROTO = (f"CASE WHEN v_proto IS NOT NULL THEN CASE WHEN regexp_full_match(v_proto, '[0-9]+') "
@@ -170,13 +186,12 @@ COLUMNS = {
     "action": f"CASE WHEN kind = 'drop' THEN 'blocked' WHEN {_SIGNED} THEN v_a_action END",
     "severity": f"CASE WHEN regular AND {_SIGNED} AND i_a_sev IS NOT NULL THEN least(greatest(i_a_sev, 1), 4) END",
     "signature": f"CASE WHEN {_SIGNED} THEN v_a_sig WHEN kind = 'anomaly' THEN v_anomaly END",
-    "signature_id": (f"CASE WHEN regular AND {_SIGNED} AND i_a_sid IS NOT NULL THEN "
-                     "coalesce(CAST(i_a_gid AS VARCHAR), '1') || ':' || CAST(i_a_sid AS VARCHAR) || ':' "
-                     "|| coalesce(CAST(i_a_rev AS VARCHAR), '0') END"),
+    "signature_id": (f"CASE WHEN regular AND {_SIGNED} AND t_a_sid IS NOT NULL THEN "
+                     "coalesce(t_a_gid, '1') || ':' || t_a_sid || ':' || coalesce(t_a_rev, '0') END"),
     "category": f"CASE WHEN {_SIGNED} THEN v_a_cat END",
     "iface": "v_iface",
     "host": "v_host",
-    "flow": "CAST(i_flow_id AS VARCHAR)",
+    "flow": "t_flow_id",
     "line": "line",
     "offset": '"offset"',
     "raw": "text",
