@@ -43,7 +43,9 @@ from askzero.logs.formats import Reading
 from askzero.logs.lines import Position, open_maybe_gzip, resume_point
 from askzero.logs.record import MAX_RAW, Event, Malformed
 
-BLOCK = 8 << 20  # bytes read at a time; also what the per-record reader takes on a hand-over
+# bytes read at a time, and what the per-record reader takes on a hand-over; small enough
+# that DuckDB's threads stay busy while Python splits the next block (8 MB: 10% slower)
+BLOCK = 2 << 20
 BULK_MIN = 1 << 20  # bytes: below this, setting up DuckDB costs more than the per-record path
 BATCH_ROWS = 16_384  # arrow record batch size: DuckDB scans batches in parallel
 MARKED_WINDOW = 200_000  # lines whose marked rows are fetched at once (bounded memory)
