@@ -80,10 +80,11 @@ def _schema() -> str:
 
 
 def _text(name: str) -> str:
-    """``v if type(v) is str else None``; unescaped by DuckDB only when it has escapes."""
+    """``v if type(v) is str else None``; unescaped by DuckDB only when it has escapes (without
+    a backslash, the only quotes are the two around it)."""
     x = f"j.{FIELDS[name]}"
     return (f"CASE WHEN starts_with({x}, '\"') THEN CASE WHEN contains({x}, '\\') THEN {x} ->> '$' "
-            f"ELSE {x}[2:-2] END END")
+            f"ELSE replace({x}, '\"', '') END END")
 
 
 def _is_number(name: str) -> str:
@@ -207,7 +208,7 @@ _SOURCE = (
     f"SELECT *, {_DERIVED} FROM ("
     f"SELECT *, {_KINDS} FROM ("
     f"SELECT line, \"offset\", text, j, {_VALUES} FROM ("
-    f"SELECT line, \"offset\", text, TRY(from_json(text, '{_schema()}')) AS j FROM batch WHERE line > 0)))))"
+    f"SELECT line, \"offset\", text, TRY(from_json(text, '{_schema()}')) AS j FROM batch)))))"
 )
 
 
@@ -216,7 +217,7 @@ def _arrow_schema() -> Any:
     """The lines as DuckDB scans them (see _lines)."""
     import pyarrow as pa
 
-    return pa.schema([("line", pa.int64()), ("offset", pa.int64()), ("text", pa.string())])
+    return pa.schema([("line", pa.int64()), ("offset", pa.int64()), ("text", pa.string_view())])
 
 
 def read_bulk(path: Path, start: Position, writer: Writer) -> Reading:
@@ -361,16 +362,31 @@ def _lines(block: bytes, at: Position) -> tuple[_Lines | None, bool]:
             until = int(np.searchsorted(starts, exc.start, side="right")) - 1
     if not until:
         return None, False
-    # arrow strings lie end to end: line i is string 2i, its newline string 2i + 1 (skipped)
-    bounds = np.empty(2 * until + 1, dtype=np.int32)
-    bounds[0:-1:2], bounds[1::2], bounds[-1] = starts[:until], ends[:until], starts[until]
-    numbers = np.zeros(2 * until, dtype=np.int64)
-    numbers[0::2] = np.arange(at.line + 1, at.line + until + 1)
-    offsets = np.zeros(2 * until, dtype=np.int64)
-    offsets[0::2] = starts[:until] + at.offset
-    text = pa.StringArray.from_buffers(2 * until, pa.py_buffer(bounds), pa.py_buffer(block))
-    table = pa.Table.from_arrays([numbers, offsets, text], schema=_arrow_schema())
+    numbers = np.arange(at.line + 1, at.line + until + 1, dtype=np.int64)
+    table = pa.Table.from_arrays([numbers, starts[:until] + at.offset, _views(data, starts[:until], lengths[:until])],
+                                 schema=_arrow_schema())
     return _Lines(table, until, int(starts[until])), until == len(ends)
+
+
+def _views(data: Any, starts: Any, lengths: Any) -> Any:
+    """The lines as an arrow string-view array over the block itself (no copy): 16 bytes a
+    line, its length then, for up to 12 bytes, the bytes, else a 4-byte prefix, the buffer
+    (0) and the offset."""
+    import numpy as np
+    import pyarrow as pa
+
+    count = len(starts)
+    views = np.zeros((count, 4), dtype=np.int32)
+    views[:, 0] = lengths
+    short = np.flatnonzero(lengths <= 12)
+    if len(short):
+        at = np.minimum(starts[short, None] + np.arange(12), len(data) - 1)
+        inline = np.where(np.arange(12) < lengths[short, None], data[at], 0).astype(np.uint8)
+        views.view(np.uint8).reshape(count, 16)[short, 4:] = inline
+    long = np.flatnonzero(lengths > 12)
+    views[long, 1] = np.ascontiguousarray(data[starts[long, None] + np.arange(4)]).view(np.int32).ravel()
+    views[long, 3] = starts[long]
+    return pa.Array.from_buffers(pa.string_view(), count, [None, pa.py_buffer(views), pa.py_buffer(data)])
 
 
 def _replace_marked(writer: Writer, after: int, last: int) -> Iterator[Event | Malformed]:
