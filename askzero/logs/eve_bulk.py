@@ -66,6 +66,7 @@ FIELDS = {
 TEXTS = ("ts", "type", "src", "dst", "proto", "iface", "host", "a_action", "a_sig", "a_cat", "start", "anomaly")
 NUMBERS = ("sport", "dport", "proto", "flow_id", "a_gid", "a_sid", "a_rev", "a_sev")
 COUNTS = ("sport", "dport", "proto", "a_sev")  # used as numbers; the others only printed
+INTEGERS = tuple(name for name in NUMBERS if name != "proto")  # proto may also be a name
 
 
 def _schema() -> str:
@@ -91,11 +92,14 @@ def _is_number(name: str) -> str:
     return f"(ascii(j.{FIELDS[name]}) BETWEEN 48 AND 57 OR ascii(j.{FIELDS[name]}) = 45)"
 
 
-def _has_point(name: str) -> str:
-    """A number written with a fraction or an exponent (DuckDB writes back as such every
-    integer too large for 64 bits)."""
-    x = f"j.{FIELDS[name]}"
+def _has_point(x: str) -> str:
+    """A fraction or an exponent in the text (DuckDB writes back as such every integer too
+    large for 64 bits)."""
     return f"(contains({x}, '.') OR contains({x}, 'e') OR contains({x}, 'E'))"
+
+
+def _point(name: str) -> str:
+    return "p_proto" if name == "proto" else "points"
 
 
 def _case(value: str, mapping: dict, default: str = "NULL") -> str:
@@ -133,25 +137,26 @@ _NAMED_PROTOS = {"TCP": "tcp", "UDP": "udp", "ICMP": "icmp", "IPV6-ICMP": "icmp6
 _NUMBERED_PROTOS = {1: "icmp", 6: "tcp", 17: "udp", 58: "icmp6", 132: "sctp"}
 _SIGNED = "kind IN ('alert', 'drop', 'other')"  # the kinds whose alert object build reads
 
-# stage 1, per line: the values build reads (v_*), what their numbers look like
+# stage 1, per line: the values build reads (v_*), which fields hold numbers (n_*)
 _VALUES = ", ".join(
     [f"{_text(name)} AS v_{name}" for name in TEXTS]
     + [f"{_is_number(name)} AS n_{name}" for name in NUMBERS]
-    + [f"{_has_point(name)} AS p_{name}" for name in NUMBERS]
+    # one test for all the integer fields together: a point anywhere sends the row to build
+    + [f"{_has_point('concat(' + ', '.join(f'j.{FIELDS[name]}' for name in INTEGERS) + ')')} AS points",
+       f"{_has_point('j.proto')} AS p_proto"]
     + [f"j.{FIELDS[name]} IS NOT NULL AS has_{name}" for name in ("a_gid", "a_rev")]
 )
 
 # stage 2: the kind; integers as build takes them (``type(v) is int``): as numbers (i_*) or
-# as the digits Python would print (t_*); numbers SQL and Python may read differently (a
-# float, or an integer past 64 bits that DuckDB writes back as a float), never in what
-# Suricata writes (f_*)
+# as the digits Python would print (t_*). A number with a point (a float, or an integer past
+# 64 bits that DuckDB writes back as a float) may read differently: never in what Suricata
+# writes, such a row goes to build (see _REGULAR)
 _KINDS = ", ".join(
     [f"CASE WHEN v_type IS NULL THEN 'other' ELSE {_case('v_type', KIND, repr('other'))} END AS kind"]
-    + [f"CASE WHEN n_{name} AND NOT p_{name} THEN TRY_CAST(j.{FIELDS[name]} AS HUGEINT) END AS i_{name}"
+    + [f"CASE WHEN n_{name} AND NOT {_point(name)} THEN TRY_CAST(j.{FIELDS[name]} AS HUGEINT) END AS i_{name}"
        for name in COUNTS]
-    + [f"CASE WHEN n_{name} AND NOT p_{name} THEN j.{FIELDS[name]} END AS t_{name}"
+    + [f"CASE WHEN n_{name} AND NOT points THEN j.{FIELDS[name]} END AS t_{name}"
        for name in NUMBERS if name not in COUNTS]
-    + [f"coalesce(n_{name} AND p_{name}, false) AS f_{name}" for name in NUMBERS]
     + [f"{_octets(name)} AS o_{name}" for name in ("src", "dst")]
 )
 
@@ -163,7 +168,7 @@ _DERIVED = (f"{_stamp('v_ts')} AS ts_time, CASE WHEN kind = 'flow' THEN {_stamp(
 _REGULAR = " AND ".join((
     "ts_time IS NOT NULL",
     "(v_start IS NULL OR kind <> 'flow' OR start_time IS NOT NULL)",
-    "NOT (" + " OR ".join(f"f_{name}" for name in NUMBERS) + ")",
+    "NOT coalesce(points, false) AND NOT coalesce(n_proto AND p_proto, false)",
     "(v_proto IS NULL OR regexp_full_match(v_proto, '[A-Za-z0-9_.-]{1,9}'))",
     # gid and rev are printed whatever they are: only integers (or absent) print alike
     f"(NOT {_SIGNED} OR t_a_sid IS NULL OR ((NOT has_a_gid OR t_a_gid IS NOT NULL) "
