@@ -198,7 +198,7 @@ def test_newline_completing_an_accepted_final_line_is_not_a_new_line(store, tmp_
 
 
 def test_a_version_1_store_is_upgraded_in_place_and_loses_nothing(tmp_path):
-    """Version 1 had no events.record, a staging table, and md5 keys for IPv4 in addr_index."""
+    """Version 1 had no events.record, a staging table, md5 keys for IPv4 and a time in addr_index."""
     path = tmp_path / "store" / "logs.duckdb"
     log = tmp_path / "a.log"
     log.write_text(lines(4) + lines(2, 4, src="2001:db8::7"))
@@ -207,7 +207,8 @@ def test_a_version_1_store_is_upgraded_in_place_and_loses_nothing(tmp_path):
         store.con.execute("ALTER TABLE events DROP COLUMN record")
         store.con.execute("CREATE TABLE events_staging AS SELECT * FROM events LIMIT 0")
         store.con.execute("DELETE FROM addr_index")
-        store.con.execute("INSERT INTO addr_index SELECT md5_number_upper(src), time, file_id, line FROM events")
+        store.con.execute("ALTER TABLE addr_index ADD COLUMN time TIMESTAMP")
+        store.con.execute("INSERT INTO addr_index SELECT md5_number_upper(src), file_id, line, time FROM events")
         store.con.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
     with LogStore(path, read_only=True) as store:  # a question is the first to open it
         assert store.schema_version() == 2

@@ -26,7 +26,7 @@ from askzero.errors import SourceError
 from askzero.logs.record import EVENT_COLUMNS
 from askzero.paths import data_dir
 
-SCHEMA_VERSION = 2  # 2: events.record; IPv4 keys in addr_index; no staging table
+SCHEMA_VERSION = 2  # 2: events.record; IPv4 keys and no time in addr_index; no staging table
 MEMORY_LIMIT = "512MB"
 STORE_NAME = "logs.duckdb"
 
@@ -68,7 +68,6 @@ CREATE TABLE IF NOT EXISTS events (
 -- that DuckDB's per-row-group min/max skips almost everything on a one-address lookup
 CREATE TABLE IF NOT EXISTS addr_index (
   a UBIGINT NOT NULL,           -- address_key(): the IPv4 integer, else md5_number_upper(text)
-  time TIMESTAMP,
   file_id INTEGER NOT NULL,
   line BIGINT NOT NULL
 );
@@ -100,9 +99,9 @@ def address_key(text: str, v4: str) -> str:
 
 def index_rows(where: str) -> str:
     """The addr_index rows of the events matching ``where``, sorted (one run)."""
-    return (f"SELECT {address_key('a', 'a4')}, time, file_id, line FROM ("
-            f"SELECT src AS a, src4 AS a4, time, file_id, line FROM events WHERE ({where}) AND src IS NOT NULL "
-            f"UNION ALL SELECT dst, dst4, time, file_id, line FROM events WHERE ({where}) AND dst IS NOT NULL "
+    return (f"SELECT {address_key('a', 'a4')}, file_id, line FROM ("
+            f"SELECT src AS a, src4 AS a4, file_id, line FROM events WHERE ({where}) AND src IS NOT NULL "
+            f"UNION ALL SELECT dst, dst4, file_id, line FROM events WHERE ({where}) AND dst IS NOT NULL "
             "AND dst IS DISTINCT FROM src) ORDER BY 1")
 
 
@@ -160,6 +159,7 @@ class LogStore:
         self.con.execute("ALTER TABLE events ADD COLUMN IF NOT EXISTS record BLOB")
         self.con.execute("DROP TABLE IF EXISTS events_staging")  # version 1 staged ingests there
         self.con.execute("DELETE FROM addr_index")  # version 1 keyed IPv4 addresses by md5
+        self.con.execute("ALTER TABLE addr_index DROP COLUMN IF EXISTS time")  # and kept a time no one read
         self.con.execute(f"INSERT INTO addr_index {index_rows('true')}")
         self.con.execute("INSERT OR REPLACE INTO meta VALUES ('index_runs', '1')")
         self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", [str(SCHEMA_VERSION)])
