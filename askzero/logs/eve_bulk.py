@@ -360,7 +360,7 @@ def _lines(block: bytes, at: Position) -> tuple[_Lines | None, bool]:
               & (lengths <= MAX_RAW))
     odd = np.flatnonzero(nonblank & ~simple)
     until = int(odd[0]) if len(odd) else len(ends)
-    if (data[: starts[until]] >= 0x80).any():  # not all ASCII: arrow strings must be UTF-8
+    if not block.isascii() and (data[: starts[until]] >= 0x80).any():  # arrow strings are UTF-8
         try:
             block[: starts[until]].decode()
         except UnicodeDecodeError as exc:
