@@ -2,7 +2,7 @@
 
 Every file is ingested twice into real stores: with ``read_bulk`` and without it (the
 per-record ``read``). Every column of every row must be the same, and so must the files'
-positions and the malformed records; each row written in bulk must rebuild (``rebuild``,
+positions and the malformed records; each row written in bulk must rebuild (``pflog.rebuild``,
 from its ``record`` bytes) to the very event the per-record reader makes.
 """
 
@@ -84,7 +84,7 @@ def check_rebuild(path: Path, bulk: Stored, plain: Stored) -> None:
             assert row == other
             continue
         assert (message, extra, raw) == (None, None, None)
-        rebuilt = pflog_bulk.rebuild(None, record, row[LINE], row[OFFSET])
+        rebuilt = pflog.rebuild(None, record, row[LINE], row[OFFSET])
         assert rebuilt == events[row[LINE]]
         assert (rebuilt.message, rebuilt.extra, rebuilt.raw) == (
             other[N], json.loads(other[N + 1]), other[N + 2])
@@ -315,8 +315,8 @@ def test_resume_from_the_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
 
 
 def test_rebuild_without_a_record() -> None:
-    assert pflog_bulk.rebuild(None, None, 1, 24) is None
-    assert pflog_bulk.rebuild("text", b"", 1, 24) is None
+    assert pflog.rebuild(None, None, 1, 24) is None
+    assert pflog.rebuild("text", b"", 1, 24) is None
 
 
 # --------------------------------------------------------------------------- properties

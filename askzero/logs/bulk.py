@@ -25,7 +25,8 @@ from typing import Any
 
 # the formats with a bulk path, and the module whose ``rebuild(raw, record, line, offset)``
 # gives the per-record Event of a row they wrote
-REBUILDERS = {"eve": "askzero.logs.eve_bulk", "pflog": "askzero.logs.pflog_bulk"}
+# (light modules: showing a row imports neither numpy nor pyarrow)
+REBUILDERS = {"eve": "askzero.logs.eve_bulk", "pflog": "askzero.logs.pflog"}
 
 
 @dataclass

@@ -17,6 +17,7 @@ newsyslog leaves ``pflog.0.gz``); ``Position.line`` counts the records consumed.
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 from collections.abc import Callable, Iterator
@@ -31,6 +32,7 @@ from askzero.logs.pflogevent import NAME, events
 from askzero.logs.pflogrecord import (
     DLT_PFLOG,
     PCAP_HDRLEN,
+    PCAP_RECLEN,
     PflogRecord,
     caplen_limit,
     decode_record,
@@ -92,6 +94,21 @@ def read_bulk(path: Path, start: Position, writer: Any) -> Reading:
     from askzero.logs import pflog_bulk  # numpy and pyarrow: only ingest pays for them
 
     return pflog_bulk.read_bulk(path, start, writer)
+
+
+def rebuild(raw: str | None, record: bytes | None, line: int, offset: int) -> Event | None:
+    """The per-record event of a row the bulk path wrote, from its ``record`` bytes (the
+    file's pcap header, then the record). Here, not in ``pflog_bulk``: showing a row must not
+    import numpy and pyarrow."""
+    if record is None or len(record) < PCAP_HDRLEN + PCAP_RECLEN:
+        return None
+    head = bytes(record[:PCAP_HDRLEN])
+    order, divisor = pcap_order(head)
+    snaplen = struct.unpack(order + "I", head[16:20])[0]
+    items = events(io.BytesIO(record[PCAP_HDRLEN:]), order, divisor, snaplen,
+                   _Progress(Position(offset, line - 1)))
+    item = next(items, None)
+    return item if type(item) is Event else None
 
 
 def _items(path: Path, progress: _Progress) -> Iterator[Event | Malformed]:

@@ -5,7 +5,7 @@ walks the record boundaries of a block of a few megabytes. numpy gathers the fie
 the record offsets, each distinct pfloghdr is decoded once by ``pflogevent.header_info``
 (so kind, action, rule, interface and direction are the per-record path's own), and
 DuckDB gets a pyarrow table over the block's bytes and writes the rows, each keeping the
-file's pcap header and its record in ``record`` (``rebuild`` decodes it alone).
+file's pcap header and its record in ``record`` (``pflog.rebuild`` decodes it alone).
 
 The records taken in bulk are those ``pflogevent.events`` renders itself: a believable
 pfloghdr and timestamp, then IPv4 without options or IPv6 without extension headers
@@ -17,7 +17,6 @@ are the per-record path's by construction.
 
 from __future__ import annotations
 
-import io
 import ipaddress
 import struct
 import zlib
@@ -36,7 +35,7 @@ from askzero.logs.formats import Reading
 from askzero.logs.lines import Position
 from askzero.logs.pflog import _Progress, checked_items  # the per-record reader's own
 from askzero.logs.pflogevent import CACHE_MAX, KEY_LEN, NAME, HeaderInfo, events, header_info
-from askzero.logs.pflogrecord import PCAP_HDRLEN, PCAP_RECLEN, caplen_limit, pcap_order
+from askzero.logs.pflogrecord import PCAP_HDRLEN, caplen_limit, pcap_order
 from askzero.logs.record import Event, Malformed
 
 BLOCK = 4 << 20  # bytes decoded at a time: tens of thousands of records per insert
@@ -84,19 +83,6 @@ def read_bulk(path: Path, start: Position, writer: Writer) -> Reading:
     """The format's bulk path (see ``bulk``): what it leaves to Python is yielded."""
     progress = _Progress(start)
     return Reading(_items(Path(path), progress, writer), progress)
-
-
-def rebuild(raw: str | None, record: bytes | None, line: int, offset: int) -> Event | None:
-    """The per-record event of a row written in bulk, from its ``record`` bytes."""
-    if record is None or len(record) < PCAP_HDRLEN + PCAP_RECLEN:
-        return None
-    head = bytes(record[:PCAP_HDRLEN])
-    order, divisor = pcap_order(head)
-    snaplen = struct.unpack(order + "I", head[16:20])[0]
-    items = events(io.BytesIO(record[PCAP_HDRLEN:]), order, divisor, snaplen,
-                   _Progress(Position(offset, line - 1)))
-    item = next(items, None)
-    return item if type(item) is Event else None
 
 
 def _items(path: Path, progress: _Progress, writer: Writer) -> Iterator[Event | Malformed]:
