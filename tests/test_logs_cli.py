@@ -81,10 +81,22 @@ def test_bad_time_expression_is_a_usage_error(tmp_path):
     assert proc.returncode == 2 and "cannot read the time expression" in proc.stderr
 
 
-def test_killed_ingest_leaves_the_store_as_it_was_or_complete(tmp_path):
+def big_eve_log(path: Path, copies: int) -> int:
+    """The surevego sample repeated: large enough for the bulk path; returns events."""
+    sample = (SHARED / "samples" / "suricata" / "surevego-testdata" / "eve.json").read_bytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(sample * copies)
+    return sample.count(b"\n") * copies
+
+
+@pytest.mark.parametrize("kind", ["zeek", "suricata"])  # per-record path, bulk path
+def test_killed_ingest_leaves_the_store_as_it_was_or_complete(tmp_path, kind):
     site = site_dir(tmp_path)
-    log = site / "var" / "log" / "zeek" / "conn.log"
-    n = big_conn_log(log, 1500)  # ~138,000 records: several seconds of ingest here
+    if kind == "zeek":
+        n = big_conn_log(site / "var" / "log" / "zeek" / "conn.log", 1500)  # ~138,000 records: seconds
+    else:
+        (site / "site.toml").write_text('name = "t"\nroot = "."\n[logs]\nsuricata = ["/var/log/suricata/eve.json"]\n')
+        n = big_eve_log(site / "var" / "log" / "suricata" / "eve.json", 2000)  # 532,000 events: ~2 s
     outcomes = set()
     for delay in (0.4, 1.0, 1.8, 2.6):
         proc = subprocess.Popen([sys.executable, "-m", "askzero.cli.main", "logs", "ingest", "--site", str(site)],
