@@ -40,7 +40,7 @@ from askzero.logs import eve
 from askzero.logs.bulk import Batch, Writer
 from askzero.logs.eve_events import KIND, build
 from askzero.logs.formats import Reading
-from askzero.logs.lines import Position, open_maybe_gzip, resume_point
+from askzero.logs.lines import Position, is_gzip, open_maybe_gzip, resume_point
 from askzero.logs.record import MAX_RAW, Event, Malformed
 
 # bytes read at a time, and what the per-record reader takes on a hand-over; small enough
@@ -243,9 +243,7 @@ def rebuild(raw: str | None, record: bytes | None, line: int, offset: int) -> Ev
 def _new_bytes(path: Path, start: Position) -> int:
     """About how much is left to read (a compressed file is guessed at 8 times its size)."""
     size = path.stat().st_size
-    with path.open("rb") as fh:
-        compressed = fh.read(2) == b"\x1f\x8b"
-    return (8 * size if compressed else size) - start.offset
+    return (8 * size if is_gzip(path) else size) - start.offset
 
 
 class _Progress:

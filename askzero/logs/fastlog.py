@@ -27,7 +27,7 @@ from pathlib import Path
 
 from askzero.logs.eve_events import proto_name
 from askzero.logs.formats import Reading
-from askzero.logs.lines import MAX_LINE, LineSource, Position, sample
+from askzero.logs.lines import MAX_LINE, LineSource, Position, is_gzip, sample
 from askzero.logs.record import MAX_RAW, Event, Malformed
 
 NAME = "fastlog"
@@ -65,7 +65,7 @@ def sniff(head: bytes, name: str) -> bool:
 def read(path: Path, start: Position = Position()) -> Reading:
     """Events and malformed lines from ``start``; ``Reading.position`` is where to resume."""
     source = LineSource(path, start)
-    return Reading(_items(source, _is_gzip(path)), source)
+    return Reading(_items(source, is_gzip(path)), source)
 
 
 def _items(source: LineSource, finished: bool) -> Iterator[Event | Malformed]:
@@ -178,9 +178,3 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def _is_gzip(path: Path) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(2) == b"\x1f\x8b"
-    except OSError:
-        return False

@@ -22,7 +22,7 @@ from typing import Any
 
 from askzero.logs import formats
 from askzero.logs.bulk import Writer
-from askzero.logs.lines import Position, read_head
+from askzero.logs.lines import Position, is_gzip, read_head
 from askzero.logs.record import EVENT_COLUMNS, MAX_RAW, Event, Malformed
 from askzero.logs.store import LogStore, index_rows
 
@@ -337,7 +337,4 @@ def _digest(data: bytes) -> str:
 
 def _plain_size(path: Path) -> int | None:
     """The file's size when it is not compressed (a gzip file's size says nothing)."""
-    with path.open("rb") as fh:
-        if fh.read(2) == b"\x1f\x8b":
-            return None
-    return path.stat().st_size
+    return None if is_gzip(path) else path.stat().st_size

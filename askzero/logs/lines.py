@@ -39,11 +39,18 @@ class Line:
     too_long: bool = False
 
 
+def is_gzip(path: str | Path) -> bool:
+    """Whether the file starts with the gzip magic (False when it cannot be read)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(2) == b"\x1f\x8b"
+    except OSError:
+        return False
+
+
 def open_maybe_gzip(path: str | Path) -> IO[bytes]:
     """The file's bytes, decompressed when it starts with the gzip magic."""
-    with open(path, "rb") as probe:
-        magic = probe.read(2)
-    if magic == b"\x1f\x8b":
+    if is_gzip(path):
         return gzip.open(path, "rb")
     return open(path, "rb")  # noqa: SIM115 - the caller closes it
 

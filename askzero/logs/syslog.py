@@ -42,7 +42,7 @@ from typing import Any
 
 from askzero.errors import SourceError
 from askzero.logs.formats import Reading
-from askzero.logs.lines import Line, LineSource, Position, sample
+from askzero.logs.lines import Line, LineSource, Position, is_gzip, sample
 from askzero.logs.record import MAX_RAW, Event, Malformed
 from askzero.logs.syslog_messages import interpret
 
@@ -302,14 +302,6 @@ def _first_year(path: Path, start: Position, reference: float, whole: bool) -> i
     if when > ref + timedelta(days=1):
         year -= 1
     return year - relative
-
-
-def is_gzip(path: Path) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(2) == b"\x1f\x8b"
-    except OSError:
-        return False
 
 
 def read(path: Path, start: Position = Position(), *, reference: float | None = None) -> Reading:

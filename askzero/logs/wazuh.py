@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from askzero.logs.formats import Reading
-from askzero.logs.lines import LineSource, Position, sample
+from askzero.logs.lines import LineSource, Position, is_gzip, sample
 from askzero.logs.record import MAX_RAW, Event, Malformed, port_number, scalar_text, severity_from_wazuh
-from askzero.logs.syslog import is_gzip, iso_time, readable_lines
+from askzero.logs.syslog import iso_time, readable_lines
 from askzero.logs.syslog_messages import address
 
 NAME = "wazuh"
