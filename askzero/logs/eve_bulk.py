@@ -31,7 +31,7 @@ import functools
 import gzip
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -271,17 +271,16 @@ def _blocks(path: Path, progress: _Progress, writer: Writer) -> Iterator[Event |
             progress.position = invalid or feed.position
             if feed.ended and not invalid:
                 break
-            handed = yield from _per_record(path, progress)
-            if handed is None:
+            if not (yield from _per_record(path, progress)):
                 return  # a damaged compressed stream: reported, nothing more can be read
     rest = eve.read(path, progress.position)  # the end: a final line without its newline
     yield from rest
     progress.position = rest.position
 
 
-def _per_record(path: Path, progress: _Progress) -> Iterator[Event | Malformed]:
-    """The per-record reader for about a block from the current position. Returns how
-    many bytes it consumed, or None when it could not go on."""
+def _per_record(path: Path, progress: _Progress) -> Generator[Event | Malformed, None, bool]:
+    """The per-record reader for about a block from the current position. Returns whether
+    reading can go on."""
     at = progress.position
     rest = eve.read(path, at, stop=at.offset + BLOCK)
     said = False
@@ -291,9 +290,9 @@ def _per_record(path: Path, progress: _Progress) -> Iterator[Event | Malformed]:
     progress.position = rest.position
     if rest.position.offset == at.offset:
         if said:
-            return None
+            return False
         progress.to_end = True  # one record longer than a block: let it read on
-    return rest.position.offset - at.offset
+    return True
 
 
 class _Feed:
