@@ -3,7 +3,6 @@ sites, on the demo site with evidence-only answers (the chat: test_tui_chat.py).
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -18,11 +17,7 @@ from askzero.tui.evidence_screen import EvidenceScreen  # noqa: E402
 from askzero.tui.help import HelpScreen  # noqa: E402
 from askzero.tui.packet import PacketScreen  # noqa: E402
 from askzero.tui.rules import RulesScreen  # noqa: E402
-from tuihelpers import BLOCKED_FLOW, QUESTION, ask, demo_app, settle  # noqa: E402
-
-
-def run(coro):  # noqa: ANN001, ANN201 - no pytest-asyncio here: each test runs its own loop
-    return asyncio.run(coro)
+from tuihelpers import BLOCKED_FLOW, QUESTION, ask, demo_app, run, settle  # noqa: E402
 
 
 # -- rules -------------------------------------------------------------------------------

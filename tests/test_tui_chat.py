@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
@@ -14,11 +13,7 @@ from textual.widgets import Input, OptionList  # noqa: E402
 from askzero.tui.chat import ChatScreen, Exchange  # noqa: E402
 from askzero.tui.evidence_screen import EvidenceScreen  # noqa: E402
 from askzero.tui.help import HelpScreen  # noqa: E402
-from tuihelpers import QUESTION, FakeLLM, ask, demo_app, settle  # noqa: E402
-
-
-def run(coro):  # noqa: ANN001, ANN201 - no pytest-asyncio here: each test runs its own loop
-    return asyncio.run(coro)
+from tuihelpers import QUESTION, FakeLLM, ask, demo_app, run, settle  # noqa: E402
 
 
 # -- chat --------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from typing import Any
 
 from askzero.site import load_site
@@ -12,6 +13,11 @@ from askzero.tui.session import Session
 
 QUESTION = "Why is 203.0.113.7 blocked?"
 BLOCKED_FLOW = "in on em0 proto tcp from 203.0.113.7 port 40000 to 192.0.2.10 port 22"
+
+
+def run(coro: Coroutine) -> Any:
+    """No pytest-asyncio here: each test runs its own loop."""
+    return asyncio.run(coro)
 
 
 def demo_app(llm: Any = None) -> AskZeroApp:

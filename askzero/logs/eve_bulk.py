@@ -391,7 +391,7 @@ def _views(data: Any, starts: Any, lengths: Any) -> Any:
     return pa.Array.from_buffers(pa.string_view(), count, [None, pa.py_buffer(views), pa.py_buffer(data)])
 
 
-def _replace_marked(writer: Writer, after: int, last: int) -> Iterator[Event | Malformed]:
+def _replace_marked(writer: Writer, after: int, last: int) -> Generator[Event | Malformed, None, Position | None]:
     """Replace the rows SQL marked among lines (after, last] with build's events. A line
     that is not valid JSON ends the bulk part there: its position is returned, and the rows
     after it are removed (the per-record reader reads them next)."""
