@@ -309,22 +309,26 @@ class _Feed:
             return  # the per-record reader reports it
         carry = b""
         while True:
+            # each block is read into a buffer of its own, which the arrow batches then
+            # point into: no copies, and nothing rewritten under DuckDB while it scans
+            data = bytearray(len(carry) + BLOCK)
+            data[: len(carry)] = carry
             try:
-                chunk = self.fh.read(BLOCK)
+                read = self.fh.readinto(memoryview(data)[len(carry):])
             except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
                 return
-            if not chunk:
+            if not read:
                 self.ended = True
                 return
-            data = carry + chunk
-            cut = data.rfind(b"\n") + 1
-            if cut == 0 and len(data) <= 2 * BLOCK:
-                carry = data  # a long line: read on
+            end = len(carry) + read
+            cut = data.rfind(b"\n", 0, end) + 1
+            if cut == 0 and end <= 2 * BLOCK:
+                carry = bytes(data[:end])  # a long line: read on
                 continue
             if cut == 0:
                 return  # longer than any record: the per-record reader reports it
-            carry = data[cut:]
-            batch, whole = _lines(data[:cut], self.position)
+            carry = bytes(data[cut:end])
+            batch, whole = _lines(data, cut, self.position)
             if batch is not None:
                 self.position = Position(self.position.offset + batch.consumed, self.position.line + batch.count)
                 yield from batch.table.to_batches(max_chunksize=BATCH_ROWS)
@@ -339,12 +343,13 @@ class _Lines:
     consumed: int  # bytes
 
 
-def _lines(block: bytes, at: Position) -> tuple[_Lines | None, bool]:
-    """The block's lines up to the first one bulk cannot take, and whether that was all."""
+def _lines(block: bytearray, size: int, at: Position) -> tuple[_Lines | None, bool]:
+    """The lines of ``block[:size]`` up to the first one bulk cannot take, and whether that
+    was all of them."""
     import numpy as np
     import pyarrow as pa
 
-    data = np.frombuffer(block, dtype=np.uint8)
+    data = np.frombuffer(block, dtype=np.uint8, count=size)
     ends = np.flatnonzero(data == 10)  # the block ends with a newline
     starts = np.empty(len(ends) + 1, dtype=np.int64)
     starts[0], starts[1:] = 0, ends + 1
@@ -355,9 +360,10 @@ def _lines(block: bytes, at: Position) -> tuple[_Lines | None, bool]:
               & (lengths <= MAX_RAW))
     odd = np.flatnonzero(nonblank & ~simple)
     until = int(odd[0]) if len(odd) else len(ends)
-    if not block.isascii() and (data[: starts[until]] >= 0x80).any():  # arrow strings are UTF-8
+    # arrow strings are UTF-8 (the test covers the bytes past size too: a quick yes)
+    if not block.isascii() and (data[: starts[until]] >= 0x80).any():
         try:
-            block[: starts[until]].decode()
+            str(memoryview(block)[: starts[until]], "utf-8")
         except UnicodeDecodeError as exc:
             until = int(np.searchsorted(starts, exc.start, side="right")) - 1
     if not until:
