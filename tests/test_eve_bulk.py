@@ -7,6 +7,7 @@ Every comparison ingests the same file twice into real stores: once through
 from __future__ import annotations
 
 import gzip
+import ipaddress
 import json
 from pathlib import Path
 
@@ -106,12 +107,42 @@ def test_gzip_is_the_plain_file(tmp_path, monkeypatch):
     assert bulk["files"][0][:2] == (len(plain), plain.count(b"\n"))
 
 
+def test_ipv6_as_suricata_writes_it_is_compressed_by_sql_alone(tmp_path, monkeypatch):
+    """The full form is compressed inside the INSERT (an UPDATE afterwards rewrites the column
+    at commit); only other spellings are left to Python, here an IPv4-mapped one."""
+    full = ["0000:0000:0000:0000:0000:0000:0000:0000", "0000:0000:0000:0000:0000:0000:0000:0001",
+            "FE80:0000:0000:0000:0042:95FF:FEA2:534A", "2001:0db8:0000:0000:0001:0000:0000:0001",
+            "2001:0db8:0000:0001:0000:0000:0000:0001", "0001:0000:0000:0002:0000:0000:0003:0000",
+            "abcd:0000:0000:0000:0000:0000:0000:0000", "0000:0000:0000:0000:0000:ffff:c000:0201"]
+    log = tmp_path / "eve.json"
+    log.write_text("".join(json.dumps({"timestamp": "2026-11-20T02:31:14.000001+0000", "event_type": "flow",
+                                       "src_ip": a, "dest_ip": b}) + "\n" for a, b in zip(full, reversed(full))))
+    left_to_python: list[str] = []
+    normalise = eve_bulk._normalise_ipv6
+
+    def watched(writer, after, last):
+        left_to_python.extend(row[0] for row in writer.con.execute(
+            "SELECT src FROM events WHERE contains(src, ':') UNION SELECT dst FROM events WHERE contains(dst, ':')"
+        ).fetchall() if row[0] != ipaddress.ip_address(row[0]).compressed)
+        normalise(writer, after, last)
+
+    monkeypatch.setattr(eve_bulk, "_normalise_ipv6", watched)
+    bulk = same_as_per_record(tmp_path, monkeypatch, log)
+    assert left_to_python == [full[-1]]
+    assert {row[3] for row in bulk["rows"]} >= {"::", "::1", "fe80::42:95ff:fea2:534a", "2001:db8::1:0:0:1",
+                                                "2001:db8:0:1::1", "1::2:0:0:3:0", "abcd::"}
+
+
 # -- odd values: every field with every JSON type, and lines that are not one object ---------
 
+# IPv6 as Suricata writes it (SQL compresses these itself): runs of zero groups anywhere
+FULL_IPV6 = st.lists(st.sampled_from(["0000", "0000", "0001", "00a0", "fe80", "ABCD", "ffff"]),
+                     min_size=8, max_size=8).map(":".join)
 ANY = st.one_of(
     st.none(), st.booleans(), st.integers(-3, 70000), st.integers(2**62, 2**70), st.floats(allow_nan=False),
     st.text(max_size=12), st.sampled_from(["", "TCP", "udp", "IPv6-ICMP", "006", "47", "1.2.3.4", "01.2.3.4",
                                            "2001:0db8:0000::0001", "fe80::1%em0", "a\\nb", "é"]),
+    FULL_IPV6,
     st.lists(st.integers(0, 3), max_size=2), st.dictionaries(st.sampled_from(["x"]), st.integers(0, 1)),
 )
 STAMPS = st.one_of(

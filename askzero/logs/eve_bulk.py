@@ -132,6 +132,37 @@ def _v4(name: str) -> str:
             f"CAST(string_split({v}, '.') AS DOUBLE[]), [16777216.0, 65536.0, 256.0, 1.0]) AS UINTEGER) END")
 
 
+_FULL_IPV6 = "[0-9A-Fa-f]{4}(:[0-9A-Fa-f]{4}){7}"
+
+
+def _hextets(name: str) -> str:
+    """An IPv6 address as Suricata writes it (eight groups of four digits) as its groups
+    without leading zeros, NULL otherwise. IPv4-mapped addresses are left out: Python
+    versions print them differently, so Python does (see _normalise_ipv6)."""
+    v = f"v_{name}"
+    return (f"CASE WHEN contains({v}, ':') AND regexp_full_match({v}, '{_FULL_IPV6}') "
+            f"AND NOT starts_with(lower({v}), '0000:0000:0000:0000:0000:ffff:') THEN list_transform("
+            f"string_split(lower({v}), ':'), lambda h: coalesce(nullif(ltrim(h, '0'), ''), '0')) END")
+
+
+def _zeros(name: str) -> str:
+    """Which groups are zero, as a string ('11000011'), to find the runs with instr."""
+    h = f"h_{name}"
+    return f"list_aggregate(list_transform({h}, lambda g: CASE WHEN g = '0' THEN '0' ELSE '1' END), 'string_agg', '')"
+
+
+def _address(name: str) -> str:
+    """The address as ingest stores it: an IPv6 address compressed as ``ipaddress`` writes
+    it (the first longest run of two or more zero groups becomes '::'), so that one
+    spelling finds them all. Doing it here spares an UPDATE of the rows afterwards, which
+    costs a rewrite of the column at commit."""
+    h, z = f"h_{name}", f"z_{name}"
+    runs = " ".join(
+        f"WHEN instr({z}, '{'0' * n}') > 0 THEN array_to_string({h}[:instr({z}, '{'0' * n}') - 1], ':') || '::' "
+        f"|| array_to_string({h}[instr({z}, '{'0' * n}') + {n}:], ':')" for n in range(8, 1, -1))
+    return f"CASE WHEN {h} IS NULL THEN v_{name} {runs} ELSE array_to_string({h}, ':') END"
+
+
 _NAMED_PROTOS = {"TCP": "tcp", "UDP": "udp", "ICMP": "icmp", "IPV6-ICMP": "icmp6", "SCTP": "sctp"}
 _NUMBERED_PROTOS = {1: "icmp", 6: "tcp", 17: "udp", 58: "icmp6", 132: "sctp"}
 _SIGNED = "kind IN ('alert', 'drop', 'other')"  # the kinds whose alert object build reads
@@ -156,11 +187,12 @@ _KINDS = ", ".join(
        for name in COUNTS]
     + [f"CASE WHEN n_{name} AND NOT points THEN j.{FIELDS[name]} END AS t_{name}"
        for name in NUMBERS if name not in COUNTS]
+    + [f"{_hextets(name)} AS h_{name}" for name in ("src", "dst")]
 )
 
 # stage 3: what the columns need more than once
 _DERIVED = (f"{_stamp('v_ts')} AS ts_time, CASE WHEN kind = 'flow' THEN {_stamp('v_start')} END AS start_time, "
-            f"{_v4('src')} AS v_src4, {_v4('dst')} AS v_dst4")
+            f"{_v4('src')} AS v_src4, {_v4('dst')} AS v_dst4, {_zeros('src')} AS z_src, {_zeros('dst')} AS z_dst")
 
 # true when SQL computes exactly what build would for this line
 _REGULAR = " AND ".join((
@@ -183,9 +215,9 @@ COLUMNS = {
     # rows SQL cannot vouch for are marked, then replaced by build's events (_replace_marked)
     "source": "CASE WHEN j IS NULL THEN 'eve!' WHEN regular THEN 'eve' ELSE 'eve?' END",
     "kind": "kind",
-    # an IPv6 address is stored as written, then normalised (see _normalise_ipv6)
-    "src": "v_src",
-    "dst": "v_dst",
+    # other IPv6 spellings are stored as written, then normalised (see _normalise_ipv6)
+    "src": _address("src"),
+    "dst": _address("dst"),
     "sport": "CASE WHEN i_sport BETWEEN 0 AND 65535 THEN i_sport END",
     "dport": "CASE WHEN i_dport BETWEEN 0 AND 65535 THEN i_dport END",
     "proto": f"CASE WHEN regular THEN {_PROTO} END",
@@ -422,8 +454,9 @@ def _replace_marked(writer: Writer, after: int, last: int) -> Generator[Event | 
 
 
 def _normalise_ipv6(writer: Writer, after: int, last: int) -> None:
-    """IPv6 addresses as ingest stores them (compressed, so one spelling finds them all):
-    Suricata writes them in full, and a file holds few distinct ones."""
+    """IPv6 addresses SQL left as written (see _address: already compressed, IPv4-mapped,
+    with a zone) as ingest stores them; a file holds few such rows, if any. An UPDATE here
+    is costly on a large file (the column is rewritten at commit): SQL takes the usual form."""
     import pyarrow as pa
 
     from askzero.logs.ingest import stored_address
