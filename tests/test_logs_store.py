@@ -231,3 +231,17 @@ def test_a_gzip_file_damaged_at_its_start_is_skipped_not_fatal(store, tmp_path):
     reports = run(store, damaged, good)
     assert reports[0].events == 0 and reports[0].note
     assert reports[1].events == 2
+
+
+def test_original_records_are_stored_with_zstd(store, tmp_path):
+    """The schema asks for zstd on the long, distinct original records (faster to write and
+    smaller than the default); DuckDB silently stores them uncompressed when its storage
+    version is older than the one that has zstd, hence the check on what it wrote."""
+    log = tmp_path / "a.log"
+    log.write_text(lines(5000))
+    run(store, log)
+    store.con.execute("CHECKPOINT")
+    used = {row[0] for row in store.sql(
+        "SELECT DISTINCT compression FROM pragma_storage_info('events') WHERE column_name = 'raw' "
+        "AND segment_type = 'VARCHAR'")}
+    assert "ZSTD" in used, used

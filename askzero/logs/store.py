@@ -38,8 +38,16 @@ def site_store_path(site: Any) -> Path:
     return data_dir() / "sites" / f"{slug}-{digest}" / STORE_NAME
 
 
+# Original records are long and nearly all distinct: zstd writes them about twice as fast
+# as DuckDB's default string compression, and smaller (300k EVE lines with distinct
+# addresses: 1.25 to 0.62 CPU seconds, 133 to 77 MiB; 200k pflog records: 0.65 to 0.57 s
+# for the whole ingest, 15 to 8 MiB). Stores made before keep the default.
+_COMPRESSION = {"raw": "zstd"}
+
+
 def _event_columns_sql() -> str:
-    return ",\n  ".join(f'"{name}" {kind}' for name, kind in EVENT_COLUMNS)
+    return ",\n  ".join(f'"{name}" {kind}' + (f" USING COMPRESSION {_COMPRESSION[name]}" if name in _COMPRESSION else "")
+                         for name, kind in EVENT_COLUMNS)
 
 
 SCHEMA = f"""
@@ -62,7 +70,7 @@ CREATE TABLE IF NOT EXISTS events (
   {_event_columns_sql()},
   src4 UINTEGER,
   dst4 UINTEGER,
-  record BLOB
+  record BLOB USING COMPRESSION zstd
 );
 -- every address of every event, in sorted runs (one per ingest, merged now and then), so
 -- that DuckDB's per-row-group min/max skips almost everything on a one-address lookup
