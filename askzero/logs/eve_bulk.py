@@ -148,7 +148,8 @@ def _hextets(name: str) -> str:
 def _zeros(name: str) -> str:
     """Which groups are zero, as a string ('11000011'), to find the runs with instr."""
     h = f"h_{name}"
-    return f"list_aggregate(list_transform({h}, lambda g: CASE WHEN g = '0' THEN '0' ELSE '1' END), 'string_agg', '')"
+    return (f"CASE WHEN {h} IS NOT NULL THEN list_aggregate(list_transform({h}, "
+            f"lambda g: CASE WHEN g = '0' THEN '0' ELSE '1' END), 'string_agg', '') END")
 
 
 def _address(name: str) -> str:
