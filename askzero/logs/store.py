@@ -5,7 +5,8 @@ Tables:
   rotated file is recognised under its new name) with how far it has been read.
 - ``events``: one row per normalised event (record.EVENT_COLUMNS) with the file it came from;
   ``src4``/``dst4`` hold IPv4 addresses as integers for CIDR ranges; ``record`` holds the
-  original bytes of a binary record written in bulk (see ``bulk``).
+  original bytes of a binary record written in bulk (see ``bulk``). The original records
+  (``raw``, ``record``) are compressed with zstd (see _COMPRESSION).
 - ``addr_index``: the addresses of every event, sorted, for fast one-address lookups.
 - ``malformed``: records that could not be read, with file, line and a sample.
 
