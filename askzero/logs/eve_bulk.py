@@ -14,8 +14,9 @@ Python does what SQL cannot vouch for, so that every stored value is the one
 - an object whose values are out of the usual shape (``_REGULAR`` is false): a timestamp
   not in Suricata's 31-character form, a protocol outside the usual names, numbers of
   surprising types. Its row is marked and replaced by ``build``'s event;
-- IPv6 addresses, which Suricata writes in full: stored as written, then every distinct
-  spelling is normalised as ingest normalises addresses, in one UPDATE.
+- IPv6 addresses: SQL compresses the full form Suricata writes (see _address); any other
+  spelling is stored as written, then normalised as ingest normalises addresses, in one
+  UPDATE (rare: an UPDATE makes the commit rewrite the column).
 
 One difference remains: a record that repeats a key (``{"a": 1, "a": 2}``) is read with the
 first value by DuckDB and the last by Python's json. Suricata does not write such records.
