@@ -138,11 +138,17 @@ def test_ipv6_as_suricata_writes_it_is_compressed_by_sql_alone(tmp_path, monkeyp
 # IPv6 as Suricata writes it (SQL compresses these itself): runs of zero groups anywhere
 FULL_IPV6 = st.lists(st.sampled_from(["0000", "0000", "0001", "00a0", "fe80", "ABCD", "ffff"]),
                      min_size=8, max_size=8).map(":".join)
+# IPv4 as ipaddress reads it, or nearly (SQL turns these into integers itself)
+IPV4 = st.one_of(
+    st.tuples(*[st.integers(0, 255)] * 4).map(lambda o: ".".join(map(str, o))),
+    st.sampled_from(["0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3", "1.2.3.4.5", " 1.2.3.4", "1.2.3.04",
+                     "1.2.3.4 ", "+1.2.3.4", "1..2.3"]),
+)
 ANY = st.one_of(
     st.none(), st.booleans(), st.integers(-3, 70000), st.integers(2**62, 2**70), st.floats(allow_nan=False),
     st.text(max_size=12), st.sampled_from(["", "TCP", "udp", "IPv6-ICMP", "006", "47", "1.2.3.4", "01.2.3.4",
                                            "2001:0db8:0000::0001", "fe80::1%em0", "a\\nb", "é"]),
-    FULL_IPV6,
+    FULL_IPV6, IPV4,
     st.lists(st.integers(0, 3), max_size=2), st.dictionaries(st.sampled_from(["x"]), st.integers(0, 1)),
 )
 STAMPS = st.one_of(
