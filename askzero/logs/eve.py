@@ -259,8 +259,6 @@ def _decode_all(text: str) -> list[Any] | None:
     return values
 
 
-
-
 def read_bulk(path: Path, start: Position, writer: Any) -> Reading:
     """The bulk path (``eve_bulk``): DuckDB parses the lines; see ``bulk``."""
     from askzero.logs import eve_bulk

@@ -176,5 +176,3 @@ def _is_ip(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-

@@ -6,7 +6,7 @@ Tables:
 - ``events``: one row per normalised event (record.EVENT_COLUMNS) with the file it came from;
   ``src4``/``dst4`` hold IPv4 addresses as integers for CIDR ranges; ``record`` holds the
   original bytes of a binary record written in bulk (see ``bulk``). The original records
-  (``raw``, ``record``) are compressed with zstd (see _COMPRESSION).
+  (``raw``, ``record``) are compressed with zstd (see ORIGINAL).
 - ``addr_index``: the addresses of every event, sorted, for fast one-address lookups.
 - ``malformed``: records that could not be read, with file, line and a sample.
 
@@ -39,16 +39,15 @@ def site_store_path(site: Any) -> Path:
     return data_dir() / "sites" / f"{slug}-{digest}" / STORE_NAME
 
 
-# Original records are long and nearly all distinct: zstd writes them about twice as fast
-# as DuckDB's default string compression, and smaller (300k EVE lines with distinct
-# addresses: 1.25 to 0.62 CPU seconds, 133 to 77 MiB; 200k pflog records: 0.65 to 0.57 s
-# for the whole ingest, 15 to 8 MiB). Stores made before keep the default.
-_COMPRESSION = {"raw": "zstd"}
+# The original records (raw, record) are long and nearly all distinct: zstd writes them
+# about twice as fast as DuckDB's default string compression, and smaller (300k EVE lines
+# with distinct addresses: 1.25 to 0.62 CPU seconds, 133 to 77 MiB; 200k pflog records: 0.65
+# to 0.57 s for the whole ingest, 15 to 8 MiB). Stores made before keep the default.
+ORIGINAL = "USING COMPRESSION zstd"
 
 
 def _event_columns_sql() -> str:
-    return ",\n  ".join(f'"{name}" {kind}' + (f" USING COMPRESSION {_COMPRESSION[name]}" if name in _COMPRESSION else "")
-                         for name, kind in EVENT_COLUMNS)
+    return ",\n  ".join(f'"{name}" {kind}' + (f" {ORIGINAL}" if name == "raw" else "") for name, kind in EVENT_COLUMNS)
 
 
 SCHEMA = f"""
@@ -71,7 +70,7 @@ CREATE TABLE IF NOT EXISTS events (
   {_event_columns_sql()},
   src4 UINTEGER,
   dst4 UINTEGER,
-  record BLOB USING COMPRESSION zstd
+  record BLOB {ORIGINAL}
 );
 -- every address of every event, in sorted runs (one per ingest, merged now and then), so
 -- that DuckDB's per-row-group min/max skips almost everything on a one-address lookup
