@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
+from askzero.digits import is_number
 from askzero.logs.eve_events import proto_name
 from askzero.logs.formats import Reading
 from askzero.logs.lines import MAX_LINE, LineSource, Position, is_gzip, sample
@@ -161,7 +162,7 @@ def _endpoint(text: str, proto: str | None) -> tuple[str, int | None] | None:
     IPv6 is ambiguous (``2001:db8::1:80``): the port reading wins when the protocol has
     ports, the whole-address reading when it has none (ICMP writes no port, or type/code)."""
     head, sep, tail = text.rpartition(":")
-    split = (head, int(tail)) if sep and tail.isascii() and tail.isdigit() and len(tail) <= 5 and _is_ip(head) else None
+    split = (head, int(tail)) if sep and is_number(tail) and len(tail) <= 5 and _is_ip(head) else None
     if text.count(":") < 2:  # IPv4, with or without port
         return split or ((text, None) if _is_ip(text) else None)
     whole = (text, None) if _is_ip(text) else None

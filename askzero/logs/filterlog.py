@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from askzero.digits import is_number
+
 DIALECT = "filterlog"
 _ACTIONS = {"block": "block", "reject": "block", "pass": "pass", "match": "match"}
 
@@ -42,13 +44,13 @@ class Filterlog:
 def looks_like(message: str) -> bool:
     """A cheap test: the fixed head of a filterlog record (rule number, then 8 fields)."""
     head = message.split(",", 9)
-    return len(head) == 10 and head[0].isascii() and head[0].isdigit() and head[8] in ("4", "6")
+    return len(head) == 10 and is_number(head[0]) and head[8] in ("4", "6")
 
 
 def parse(message: str) -> Filterlog | str:
     """The record in a filterlog message, or why it is not one."""
     f = message.strip().split(",")
-    if len(f) < 9 or not (f[0].isascii() and f[0].isdigit()):
+    if len(f) < 9 or not is_number(f[0]):
         return "not a filterlog record: it starts with the rule number and 8 more fields"
     rule, subrule, anchor, tracker, iface, reason, action, direction, version = f[:9]
     if direction not in ("in", "out"):
@@ -79,4 +81,4 @@ def parse(message: str) -> Filterlog | str:
 
 
 def _int(text: str) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() else None  # '²'.isdigit() too
+    return int(text) if is_number(text) else None

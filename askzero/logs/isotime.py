@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from askzero.digits import is_number
+
 # "YYYY-MM-DDTHH:MM:SS" -> (offset "+HHMM", POSIX microseconds of that second at that offset)
 _SECONDS: dict[str, tuple[str, int]] = {}
 # "YYYY-MM-DDTHH:MM:" + "+HHMM" -> POSIX seconds of that minute at that offset
@@ -26,7 +28,7 @@ def iso_to_posix(ts: str) -> float | None:
         if second is None or not ts.endswith(second[0]):
             second = _second(ts[:19], ts[26:])
         micros = ts[20:26]
-        if second is not None and micros.isascii() and micros.isdigit():
+        if second is not None and is_number(micros):
             # integer microseconds, then one division: the same float datetime.timestamp() gives
             return (second[1] + int(micros)) / 1e6
     return _general(ts)

@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from askzero.digits import is_number
 from askzero.errors import SourceError
 from askzero.logs import filterlog
 from askzero.logs.formats import Reading
@@ -298,13 +299,13 @@ def _rule_fields(ref: str) -> dict[str, Any]:
 def _number(text: str) -> int | None:
     if text == "def":
         return -1
-    return int(text) if text.isascii() and text.isdigit() else None  # '²'.isdigit() too
+    return int(text) if is_number(text) else None
 
 
 def split_port(token: str) -> tuple[str, int | None]:
     """``192.0.2.1.443`` -> (``192.0.2.1``, 443); ``2001:db8::1.25`` -> (``2001:db8::1``, 25)."""
     head, dot, tail = token.rpartition(".")
-    if not dot or not (tail.isascii() and tail.isdigit()):
+    if not dot or not is_number(tail):
         return token, None
     dots = head.count(".")
     if ":" in head:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from importlib import resources
 
+from askzero.digits import is_number
+
 # name -> (port, protocols), aliases included; read once from askzero/data/services.tsv
 SERVICES: dict[str, tuple[int, frozenset[str]]] = {}
 
@@ -90,8 +92,3 @@ def icmp_code_number(af: str, icmp_type: int, name: str) -> int | None:
     if is_number(name):
         return int(name)
     return ICMP_CODES.get((af, icmp_type), {}).get(name)
-
-
-def is_number(text: str) -> bool:
-    """ASCII decimal digits only: pfctl reads bytes, so ``²`` or ``٣`` are never numbers."""
-    return text.isascii() and text.isdigit()
